@@ -1,0 +1,1 @@
+"""The ``confide`` command-line interface (see :mod:`confide.cli.app`)."""

@@ -1,0 +1,21 @@
+"""The ``confide`` command. Only registers the sub-commands; each lives in a module of its own."""
+
+from __future__ import annotations
+
+import typer
+
+from confide.cli import certs, demo
+
+app = typer.Typer(
+    name="confide",
+    help="Privacy-preserving data collaboration between organisations that do not trust each other.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(certs.app, name="certs")
+app.command("demo")(demo.demo)
+
+
+def main() -> None:
+    """Entry point of the ``confide`` console script."""
+    app()

@@ -1,0 +1,80 @@
+"""``launch``: the same SPMD functions as separate processes over gRPC with mutual TLS."""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+
+import numpy as np
+import pytest
+
+from confide.errors import ConfigError, PartyFailed
+from confide.runtime import Context, launch
+from tests.runtime.test_simulate import failing, ring_pass
+
+
+def test_processes_over_grpc_give_the_same_results_as_threads() -> None:
+    assert launch(ring_pass, {"a": 1, "b": 2, "c": 3}, timeout=30) == {"a": 3, "b": 1, "c": 2}
+
+
+def dies_midway(ctx: Context, die: bool) -> int:
+    """Everyone exchanges once; then ``die`` kills its process without a word."""
+    ctx.broadcast("hello", ctx.party)
+    ctx.gather("hello")
+    if die:
+        os._exit(3)
+    return int(ctx.recv("c", "after"))
+
+
+def test_a_peer_that_dies_fails_the_others_within_their_deadline() -> None:
+    started = time.monotonic()
+    with pytest.raises(PartyFailed) as info:
+        launch(dies_midway, {"a": False, "b": False, "c": True}, timeout=60)
+    elapsed = time.monotonic() - started
+    assert elapsed < 30, f"took {elapsed:.1f} s: the survivors waited out their deadline"
+    errors = info.value.errors
+    assert "code 3" in errors["c"]
+    for survivor in ("a", "b"):
+        assert "PeerUnavailable" in errors[survivor] and "'c'" in errors[survivor]
+
+
+def test_a_failing_party_fails_every_process() -> None:
+    with pytest.raises(PartyFailed) as info:
+        launch(failing, {"a": True, "b": False}, timeout=60)
+    assert "bad input" in info.value.errors["a"]
+    assert "PeerAborted" in info.value.errors["b"]
+
+
+def test_functions_must_be_importable() -> None:
+    with pytest.raises(ConfigError, match="module-level"):
+        launch(lambda ctx, x: x, {"a": 1, "b": 2})
+
+
+def send_big(ctx: Context, gib: float) -> dict[str, float]:
+    """Alice sends an array of ``gib`` GiB to bob; each reports its peak memory (MiB)."""
+    n = int(gib * 2**30) // 8
+    if ctx.party == "alice":
+        array = np.arange(n, dtype=np.float64)
+        before = time.perf_counter()
+        ctx.send("bob", "big", array)
+        seconds = time.perf_counter() - before
+        check = 0.0
+    else:
+        got = ctx.recv("alice", "big", timeout=600)
+        seconds = 0.0
+        ok = got.shape == (n,) and got[-1] == n - 1 and got[n // 2] == n // 2
+        check = 1.0 if ok else 0.0
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"peak_mib": peak_mib, "seconds": seconds, "check": check}
+
+
+@pytest.mark.slow
+def test_two_gib_array_streams_through_with_bounded_memory() -> None:
+    gib = 2.0
+    results = launch(send_big, {"alice": gib, "bob": gib}, timeout=600)
+    assert results["bob"]["check"] == 1.0
+    array_mib = gib * 1024
+    for party in ("alice", "bob"):
+        extra = results[party]["peak_mib"] - array_mib
+        assert extra < 400, f"{party} used {extra:.0f} MiB beyond the array itself"
