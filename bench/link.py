@@ -2,7 +2,9 @@
 
     python bench/link.py [--quick] [--peers] [--json PATH]
 
-Round trip: party a sends a small message to b, b answers, a times each pair (p50, p99).
+Round trip: party a sends a small message to b, b answers, a times each pair (p50, p99). The
+floor row times one empty authenticated gRPC call (``GrpcLink.ping``): a round trip is two
+one-way deliveries, each one such call plus encoding, decoding and the mailbox.
 Throughput: a streams a float64 array of a given size to b several times; b answers once at the
 end; the rate counts payload bytes over the time from the first send to the answer. The gRPC
 rows run two real processes talking gRPC with mutual TLS on loopback, started by
@@ -20,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from confide.net.grpc_link import GrpcLink
 from confide.runtime import Context, launch, simulate
 
 
@@ -36,7 +39,12 @@ def ping_pong(ctx: Context, rounds: int) -> dict[str, Any]:
                 times.append(time.perf_counter() - start)
         else:
             ctx.send("a", "pong", ctx.recv("a", "ping"))
-    return {"times": np.array(times)}
+    floor = []
+    if ctx.party == "a" and isinstance(ctx.link, GrpcLink):
+        floor = [ctx.link.ping("b") for _ in range(rounds)]
+    ctx.send(ctx.others[0], "end", True)  # keeps b serving until a's last ping
+    ctx.recv(ctx.others[0], "end")
+    return {"times": np.array(times), "floor": np.array(floor)}
 
 
 def stream(ctx: Context, spec: list[int]) -> dict[str, Any]:
@@ -91,11 +99,13 @@ def main() -> int:
     }
     rows = []
     for name, run in transports.items():
-        times = run(ping_pong, {"a": rounds, "b": rounds})["a"]["times"]
-        for q in (50, 99):
-            ms = float(np.percentile(times, q)) * 1e3
-            rows.append(row(f"round trip, small ({name})", "confide", float(times.sum()),
-                            f"p{q} ms", ms, None))  # fmt: skip
+        result = run(ping_pong, {"a": rounds, "b": rounds})["a"]
+        for workload, times in (("round trip, small", result["times"]),
+                                ("one empty gRPC call (floor)", result["floor"])):  # fmt: skip
+            for q in (50, 99) if len(times) else ():
+                ms = float(np.percentile(times, q)) * 1e3
+                rows.append(row(f"{workload} ({name})", "confide", float(times.sum()),
+                                f"p{q} ms", ms, None))  # fmt: skip
         for mib, repeats in sizes:
             seconds = run(stream, {"a": [mib, repeats], "b": [mib, repeats]})["a"]["seconds"]
             nbytes = mib * 2**20 * repeats

@@ -1,4 +1,4 @@
-"""Confide: privacy-preserving data collaboration between organisations that do not trust each other.
+"""Confide: privacy-preserving data collaboration between organisations that distrust each other.
 
 Every party runs the same code on its own data and talks to the others only through messages:
 
@@ -17,4 +17,13 @@ from confide.runtime import Context, Role, launch, simulate
 
 __version__ = "0.1.0"
 
-__all__ = ["ConfideError", "Context", "Role", "__version__", "errors", "launch", "simulate", "stats"]
+__all__ = [
+    "ConfideError",
+    "Context",
+    "Role",
+    "__version__",
+    "errors",
+    "launch",
+    "simulate",
+    "stats",
+]

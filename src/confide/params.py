@@ -1,4 +1,4 @@
-"""Security and precision parameters, defined once with their source and imported everywhere else."""
+"""Security and precision parameters, defined once with their source, imported everywhere else."""
 
 from __future__ import annotations
 
@@ -22,5 +22,9 @@ AGGREGATE_RING_BITS = 128
 #: (about 1e-12), magnitude up to 2**86 (about 7.7e25) before the sign bit is reached.
 AGGREGATE_FRAC_BITS = 40
 
-#: Largest party, tag and job names we accept, in characters.
+#: Longest job and federation names we accept, in characters.
 MAX_NAME_LENGTH = 128
+
+#: Longest party name: one DNS label (RFC 1035, section 2.3.4), since a party's name is the
+#: SubjectAlternativeName of its certificate and the TLS target name its peers check.
+MAX_PARTY_NAME_LENGTH = 63

@@ -42,10 +42,12 @@ def test_what_a_party_sees_is_masked() -> None:
 
     original = Context.gather
 
-    def recording_gather(self: Context, name: str, timeout: float | None = None) -> dict[str, object]:
+    def recording_gather(
+        self: Context, name: str, timeout: float | None = None
+    ) -> dict[str, object]:
         got = original(self, name, timeout)
         if name == "masked" and self.party == "a":
-            seen.update(got)  # type: ignore[arg-type]
+            seen.update(got)
         return got
 
     Context.gather = recording_gather  # type: ignore[method-assign]

@@ -20,7 +20,7 @@ from confide.net.certs import (
     load_certificate,
     validate_party_name,
 )
-from confide.params import MAX_NAME_LENGTH
+from confide.params import MAX_PARTY_NAME_LENGTH
 
 _SPKI = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
@@ -116,7 +116,7 @@ def test_fingerprint_refuses_non_certificates(data: bytes) -> None:
 
 
 def test_fingerprint_refuses_a_key(bank: tuple[bytes, bytes]) -> None:
-    with pytest.raises(ConfigError, match="not a PEM X.509 certificate"):
+    with pytest.raises(ConfigError, match=r"not a PEM X\.509 certificate"):
         fingerprint(bank[0])
 
 
@@ -126,7 +126,7 @@ def test_load_certificate_refuses_str(bank: tuple[bytes, bytes]) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["bank", "a", "party-2", "p2p", "x-", "a" * MAX_NAME_LENGTH, "z0-9"]
+    "name", ["bank", "a", "party-2", "p2p", "x-", "a" * MAX_PARTY_NAME_LENGTH, "z0-9"]
 )
 def test_valid_party_names(name: str) -> None:
     assert validate_party_name(name) == name
@@ -144,7 +144,7 @@ def test_valid_party_names(name: str) -> None:
         "bank 1",
         " bank",
         "bänk",
-        "a" * (MAX_NAME_LENGTH + 1),
+        "a" * (MAX_PARTY_NAME_LENGTH + 1),
         "bank\n",
     ],
 )
@@ -156,7 +156,7 @@ def test_invalid_party_names(name: str) -> None:
 def test_invalid_party_name_message_explains() -> None:
     with pytest.raises(ConfigError, match=r"start with a lowercase letter.*digits and '-'"):
         validate_party_name("Bank")
-    with pytest.raises(ConfigError, match=f"1 to {MAX_NAME_LENGTH} characters"):
+    with pytest.raises(ConfigError, match=f"1 to {MAX_PARTY_NAME_LENGTH} characters"):
         validate_party_name("")
 
 

@@ -172,7 +172,7 @@ def test_identity_refuses_garbage(fed_path: Path, tmp_path: Path) -> None:
     garbage.write_bytes(b"garbage")
     with pytest.raises(ConfigError, match="not an unencrypted PEM private key"):
         Identity.load(garbage, cert_path)
-    with pytest.raises(ConfigError, match="not a PEM X.509 certificate"):
+    with pytest.raises(ConfigError, match=r"not a PEM X\.509 certificate"):
         Identity.load(key_path, garbage)
     encrypted = tmp_path / "encrypted.key"
     key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
@@ -221,9 +221,9 @@ def test_init_refuses_bad_ports(tmp_path: Path) -> None:
         init_federation(PARTIES, tmp_path, ports=[1, 2])
     with pytest.raises(ConfigError, match="distinct"):
         init_federation(["bank", "platform"], tmp_path, ports=[5000, 5000])
-    with pytest.raises(ConfigError, match="port in 1..65535"):
+    with pytest.raises(ConfigError, match=r"port in 1\.\.65535"):
         init_federation(["bank", "platform"], tmp_path, base_port=65535)
-    with pytest.raises(ConfigError, match="port in 1..65535"):
+    with pytest.raises(ConfigError, match=r"port in 1\.\.65535"):
         init_federation(["bank", "platform"], tmp_path, ports=[0, 1])
     with pytest.raises(ConfigError, match="host:port"):
         init_federation(["bank", "platform"], tmp_path, host="")
@@ -246,7 +246,7 @@ def test_init_refuses_existing_files_unless_overwrite(fed_path: Path) -> None:
 
 def test_init_refuses_one_existing_key(tmp_path: Path) -> None:
     (tmp_path / "platform.key").write_text("mine")
-    with pytest.raises(ConfigError, match="platform.key"):
+    with pytest.raises(ConfigError, match=r"platform\.key"):
         init_federation(["bank", "platform"], tmp_path)
     assert (tmp_path / "platform.key").read_text() == "mine"
     assert not (tmp_path / "bank.key").exists()
@@ -387,7 +387,7 @@ def test_load_same_address_twice(fed_path: Path) -> None:
         "[::1:50051",
         "[]:50051",
         "bank host:50051",
-        "127.0.0.1:５０",
+        "127.0.0.1:\uff15\uff10",  # full-width digits
     ],
 )
 def test_load_bad_address(fed_path: Path, address: str) -> None:

@@ -129,7 +129,7 @@ def test_malformed_payload_aborts_the_job_at_the_receiver(
     with pytest.raises(grpc.RpcError) as info:
         raw_send(federation, "alice", bob.key_pem, bob.cert_pem, [header("job7/x#0", b"\xffjunk")])
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    with pytest.raises(PeerAborted, match="'bob'.*malformed"):
+    with pytest.raises(PeerAborted, match=r"'bob'.*malformed"):
         pair["alice"].recv("bob", "job7/x#0", timeout=5)
 
 
@@ -139,8 +139,8 @@ def test_malformed_payload_aborts_the_job_at_the_receiver(
         [b""],
         [bytes(encode([1, 2]))],
         [bytes(encode({"tag": "nojob", "size": 1, "data": b"x"}))],
-        [bytes(encode({"tag": "job/x", "size": 10}))] + [b"a" * 4],
-        [bytes(encode({"tag": "job/x", "size": 3}))] + [b"abcdef"],
+        [bytes(encode({"tag": "job/x", "size": 10})), b"a" * 4],
+        [bytes(encode({"tag": "job/x", "size": 3})), b"abcdef"],
         [bytes(encode({"tag": "job/x", "size": 2**70}))],
     ],
     ids=["empty", "not-a-map", "tag-without-job", "short-stream", "long-stream", "huge-size"],

@@ -33,7 +33,7 @@ def test_same_tag_keeps_order(links: dict[str, Link]) -> None:
 
 def test_receive_deadline_names_peer_and_tag(links: dict[str, Link]) -> None:
     started = time.monotonic()
-    with pytest.raises(PeerTimeout, match="'carol'.*job/never") as info:
+    with pytest.raises(PeerTimeout, match=r"'carol'.*job/never") as info:
         links["alice"].recv("carol", "job/never#0", timeout=0.3)
     assert info.value.peer == "carol"
     assert 0.3 <= time.monotonic() - started < 3

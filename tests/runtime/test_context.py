@@ -46,7 +46,10 @@ def test_two_jobs_on_the_same_links_do_not_mix() -> None:
 
 def test_roles_and_order() -> None:
     hub = MemoryHub(["bank", "platform", "dealer"])
-    roles = {"dealer": [Role.COMPUTE_HELPER], "bank": [Role.DATA_PROVIDER, "result_receiver"]}
+    roles: dict[str, list[Role | str]] = {
+        "dealer": [Role.COMPUTE_HELPER],
+        "bank": [Role.DATA_PROVIDER, "result_receiver"],
+    }
     ctx = Context("bank", hub.link("bank"), parties=["bank", "platform", "dealer"], roles=roles)
     assert ctx.others == ("platform", "dealer")
     assert ctx.parties_with(Role.COMPUTE_HELPER) == ("dealer",)

@@ -17,8 +17,8 @@ from confide.stats.joint import joint_statistics_job
 #: float64 local sums leaves errors near 1e-13; 1e-9 gives room without hiding a real bug.
 RTOL = 1e-9
 
-CREDIT_CSV = Path(__file__).resolve().parents[3] / "shared" / "data" / (
-    "uci_taiwan_default_credit_card.csv"
+CREDIT_CSV = (
+    Path(__file__).resolve().parents[3] / "shared" / "data" / ("uci_taiwan_default_credit_card.csv")
 )
 
 

@@ -8,7 +8,7 @@ from confide.cli import certs, demo
 
 app = typer.Typer(
     name="confide",
-    help="Privacy-preserving data collaboration between organisations that do not trust each other.",
+    help="Privacy-preserving data collaboration between organisations that distrust each other.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -19,3 +19,7 @@ app.command("demo")(demo.demo)
 def main() -> None:
     """Entry point of the ``confide`` console script."""
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -34,7 +34,7 @@ def demo(
 ) -> None:
     """Run the joint-statistics job on generated data and compare it with plaintext."""
     err = Console(stderr=True)
-    out = Console()
+    out = Console(width=max(Console().width, 110))
     names = [p.strip() for p in parties.split(",") if p.strip()]
     tables = horizontal_customers(names, rows, seed=seed)
     err.print(
@@ -65,12 +65,20 @@ def demo(
 
 
 def _relative(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.abs(a - b) / np.maximum(np.abs(b), 1e-300)
+    difference: np.ndarray = np.abs(a - b) / np.maximum(np.abs(b), 1e-300)
+    return difference
 
 
 def _print_table(console: Console, secure: JointStatistics, plain: JointStatistics) -> float:
     table = Table(title="Joint statistics: secure (MPC) vs plaintext (all rows pooled)")
-    for header in ("column", "count", "mean (secure)", "mean (plain)", "var (secure)", "var (plain)"):
+    for header in (
+        "column",
+        "count",
+        "mean (secure)",
+        "mean (plain)",
+        "var (secure)",
+        "var (plain)",
+    ):
         table.add_column(header, justify="right")
     worst = 0.0
     for i, column in enumerate(secure.columns):
@@ -84,10 +92,10 @@ def _print_table(console: Console, secure: JointStatistics, plain: JointStatisti
         table.add_row(
             column,
             f"{secure.count[i]:,}",
-            f"{secure.mean[i]:.6f}",
-            f"{plain.mean[i]:.6f}",
-            f"{secure.var[i]:.6g}",
-            f"{plain.var[i]:.6g}",
+            f"{secure.mean[i]:,.6f}",
+            f"{plain.mean[i]:,.6f}",
+            f"{secure.var[i]:.9g}",
+            f"{plain.var[i]:.9g}",
         )
     console.print(table)
     return worst

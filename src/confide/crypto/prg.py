@@ -40,7 +40,9 @@ class PRG:
     def uint64(self, shape: int | tuple[int, ...]) -> np.ndarray:
         """The next uniformly random ``uint64`` array of ``shape`` (uniform over Z_2^64)."""
         count = int(np.prod(shape, dtype=np.int64))
-        return np.frombuffer(self.bytes(8 * count), dtype="<u8").reshape(shape).copy()
+        words: np.ndarray = np.frombuffer(self.bytes(8 * count), dtype="<u8").reshape(shape)
+        copied: np.ndarray = words.copy()
+        return copied
 
     def integers(self, count: int, bits: int) -> list[int]:
         """The next ``count`` integers uniform over [0, 2**bits), ``bits`` a multiple of 8."""

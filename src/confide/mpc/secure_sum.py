@@ -9,8 +9,8 @@ without dropout recovery):
 
 1. For every pair ``i < j`` (in job order), party ``i`` draws a fresh seed ``s_ij`` from
    ``secrets`` and sends it to party ``j`` over the authenticated, encrypted link.
-2. Each party expands its seeds with AES-CTR into ``m_i = sum_{j>i} PRG(s_ij) - sum_{j<i} PRG(s_ji)``
-   (mod 2^128); the masks of all parties sum to zero.
+2. Each party expands its seeds with AES-CTR into
+   ``m_i = sum_{j>i} PRG(s_ij) - sum_{j<i} PRG(s_ji)`` (mod 2^128); all masks sum to zero.
 3. Each party sends ``v_i + m_i`` to every other party; everyone adds all masked vectors.
 
 Rounds: 2. Bytes sent per party: 16 per later party (seeds) plus about 17 per element per

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from confide.errors import ConfigError
-from confide.params import MAX_NAME_LENGTH
+from confide.params import MAX_PARTY_NAME_LENGTH
 
 __all__ = [
     "DEFAULT_VALIDITY_DAYS",
@@ -48,15 +48,16 @@ _PARTY_NAME = re.compile(r"[a-z][a-z0-9-]*")
 def validate_party_name(name: str) -> str:
     """Return ``name`` if it is a valid party name, else raise :class:`ConfigError`.
 
-    A party name is 1 to ``MAX_NAME_LENGTH`` characters of ``[a-z0-9-]`` starting with a
+    A party name is 1 to ``MAX_PARTY_NAME_LENGTH`` characters of ``[a-z0-9-]`` starting with a
     letter: it becomes a certificate's SubjectAlternativeName and the TLS target name, so it
     must look like a DNS label.
     """
     if not isinstance(name, str):
         raise ConfigError(f"a party name must be a string, got {type(name).__name__}")
-    if not 1 <= len(name) <= MAX_NAME_LENGTH:
+    if not 1 <= len(name) <= MAX_PARTY_NAME_LENGTH:
         raise ConfigError(
-            f"party name {name!r} must be 1 to {MAX_NAME_LENGTH} characters long, not {len(name)}"
+            f"party name {name!r} must be 1 to {MAX_PARTY_NAME_LENGTH} characters long, "
+            f"not {len(name)}"
         )
     if _PARTY_NAME.fullmatch(name) is None:
         raise ConfigError(

@@ -1,12 +1,13 @@
 """The gRPC link: parties as processes (or machines), mutual TLS, pinned certificates, streaming.
 
 Each party runs one gRPC server (service ``confide.Peer``) and one channel to every peer.
-Sending is a client-streaming call from the sender to the receiver's server:
+Sending is a call from the sender to the receiver's server:
 
-1. The sender encodes the value (:mod:`confide.net.wire`) and streams it as a header
-   ``{"tag": str, "size": int}`` followed by chunks of at most ``chunk_bytes`` (a small message
-   travels inline in the header as ``"data"``). No message ever approaches gRPC's size limits,
-   and the sender holds at most one chunk beyond the value itself.
+1. The sender encodes the value (:mod:`confide.net.wire`). A small message travels in one unary
+   call ``Post`` as ``{"tag": str, "size": int, "data": bytes}``; a larger one streams in a
+   client-streaming call ``Send`` as the header ``{"tag": str, "size": int}`` followed by chunks
+   of at most ``chunk_bytes``. No message ever approaches gRPC's size limits, and the sender
+   holds at most one chunk beyond the value itself.
 2. The receiver names the sender by the certificate it presented in the TLS handshake, compared
    byte for byte (by fingerprint) with the federation's pinned certificates. Nothing in the
    message says who sent it. An unpinned certificate fails the handshake (the trust bundle holds
@@ -49,6 +50,7 @@ __all__ = ["DEFAULT_CHUNK_BYTES", "DEFAULT_MAX_MESSAGE_BYTES", "GrpcLink"]
 
 _SERVICE = "confide.Peer"
 _SEND = f"/{_SERVICE}/Send"
+_POST = f"/{_SERVICE}/Post"
 _PING = f"/{_SERVICE}/Ping"
 
 #: Size of the chunks a message is streamed in: large enough to amortise per-message costs,
@@ -91,7 +93,9 @@ class GrpcLink(Link):
     ) -> None:
         super().__init__(identity.party)
         if identity.party not in federation.parties:
-            raise ConfigError(f"{identity.party!r} is not a party of federation {federation.name!r}")
+            raise ConfigError(
+                f"{identity.party!r} is not a party of federation {federation.name!r}"
+            )
         if federation.identify(identity.cert_pem) != identity.party:
             raise ConfigError(
                 f"{identity.party!r}'s certificate is not the one the federation pins for it"
@@ -121,6 +125,7 @@ class GrpcLink(Link):
                     _SERVICE,
                     {
                         "Send": grpc.stream_unary_rpc_method_handler(self._on_send),
+                        "Post": grpc.unary_unary_rpc_method_handler(self._on_post),
                         "Ping": grpc.unary_unary_rpc_method_handler(self._on_ping),
                     },
                 ),
@@ -146,6 +151,7 @@ class GrpcLink(Link):
         )
         self._channels: dict[str, grpc.Channel] = {}
         self._send_calls: dict[str, Any] = {}
+        self._post_calls: dict[str, Any] = {}
         self._ping_calls: dict[str, Any] = {}
         for peer in self._peers:
             channel = grpc.secure_channel(
@@ -162,6 +168,7 @@ class GrpcLink(Link):
             )
             self._channels[peer] = channel
             self._send_calls[peer] = channel.stream_unary(_SEND)
+            self._post_calls[peer] = channel.unary_unary(_POST)
             self._ping_calls[peer] = channel.unary_unary(_PING)
 
     @property
@@ -175,19 +182,20 @@ class GrpcLink(Link):
         parts = encode_parts(value)
         size = encoded_size(parts)
         try:
-            self._send_calls[peer](
-                self._requests(tag, parts, size), timeout=timeout, wait_for_ready=True
-            )
+            if size <= self.chunk_bytes:
+                message = bytes(encode({"tag": tag, "size": size, "data": b"".join(parts)}))
+                self._post_calls[peer](message, timeout=timeout, wait_for_ready=True)
+            else:
+                self._send_calls[peer](
+                    self._chunks(tag, parts, size), timeout=timeout, wait_for_ready=True
+                )
         except grpc.RpcError as exc:
             raise _translate(peer, exc, timeout) from exc
         self._state[peer].reached = True
         with self._stats_lock:
             self.bytes_sent += size
 
-    def _requests(self, tag: str, parts: Sequence[bytes | memoryview], size: int) -> Iterator[bytes]:
-        if size <= self.chunk_bytes:
-            yield bytes(encode({"tag": tag, "size": size, "data": b"".join(parts)}))
-            return
+    def _chunks(self, tag: str, parts: Sequence[bytes | memoryview], size: int) -> Iterator[bytes]:
         yield bytes(encode({"tag": tag, "size": size}))
         pending = bytearray()
         for part in parts:
@@ -220,6 +228,9 @@ class GrpcLink(Link):
     def _on_ping(self, request: bytes, context: grpc.ServicerContext) -> bytes:
         self._authenticate(context)
         return b""
+
+    def _on_post(self, request: bytes, context: grpc.ServicerContext) -> bytes:
+        return self._on_send(iter((request,)), context)
 
     def _on_send(self, requests: Iterator[bytes], context: grpc.ServicerContext) -> bytes:
         sender = self._authenticate(context)
@@ -270,23 +281,33 @@ class GrpcLink(Link):
             filled = end
         if filled != size:
             raise ProtocolError(f"stream ended after {filled} of {size} bytes")
-        return decode(memoryview(buffer))
+        return decode(buffer.data)
 
     # -- liveness --------------------------------------------------------------------------
+
+    def ping(self, peer: str, timeout: float = 5.0) -> float:
+        """Seconds one authenticated, empty call to ``peer`` takes; ``PeerUnavailable`` if none."""
+        self._check_peer(peer)
+        start = time.perf_counter()
+        try:
+            self._ping_calls[peer](b"", timeout=timeout)
+        except grpc.RpcError as exc:
+            raise _translate(peer, exc, timeout) from exc
+        self._state[peer].reached = True
+        return time.perf_counter() - start
 
     def peer_gone(self, peer: str) -> bool:
         state = self._state[peer]
         now = time.monotonic()
-        if not state.reached or now - state.last_ping < _PING_EVERY_S:
-            return state.failing_since is not None and now - state.failing_since >= _GONE_AFTER_S
-        state.last_ping = now
-        try:
-            self._ping_calls[peer](b"", timeout=_PING_TIMEOUT_S)
-        except grpc.RpcError:
-            if state.failing_since is None:
-                state.failing_since = now
-        else:
-            state.failing_since = None
+        if state.reached and now - state.last_ping >= _PING_EVERY_S:
+            state.last_ping = now
+            try:
+                self.ping(peer, timeout=_PING_TIMEOUT_S)
+            except PeerUnavailable:
+                if state.failing_since is None:
+                    state.failing_since = now
+            else:
+                state.failing_since = None
         return state.failing_since is not None and now - state.failing_since >= _GONE_AFTER_S
 
     def close(self) -> None:
@@ -306,4 +327,3 @@ def _translate(peer: str, exc: grpc.RpcError, timeout: float) -> Exception:
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
         return PeerUnavailable(peer, f"could not deliver within {timeout:g} s")
     return PeerUnavailable(peer, f"{code.name if code else 'error'}: {details}")
-

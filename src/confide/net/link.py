@@ -148,7 +148,7 @@ class Link(ABC):
         for peer in self.peers if peers is None else peers:
             try:
                 self.send(peer, f"{job_id}/{ABORT_TAG}", reason, timeout=timeout)
-            except Exception:  # noqa: BLE001, S112 - best effort: the peer may be the one that died
+            except Exception:  # noqa: S112 - best effort: the peer may be the one that died
                 continue
 
     def close(self) -> None:

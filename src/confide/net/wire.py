@@ -312,7 +312,7 @@ def _enc_bytes(v: bytes | bytearray | memoryview, f: _Frame) -> None:
 
 
 def _enc_array(a: npt.NDArray[Any], f: _Frame) -> None:
-    if isinstance(a, np.ma.MaskedArray):
+    if type(a) is not np.ndarray and isinstance(a, np.ma.MaskedArray):
         raise _Unencodable("cannot encode a numpy masked array (the mask would be lost)")
     dt = a.dtype
     code = None if dt.char in "gG" else _DTYPE_CODE.get((dt.kind, dt.itemsize))
@@ -331,7 +331,7 @@ def _enc_array(a: npt.NDArray[Any], f: _Frame) -> None:
     buf += _ZEROS[-(f.base + len(buf)) % _ALIGN]
     n = a.nbytes
     if n:
-        data = memoryview(a.reshape(-1).view(_U8))
+        data = a.reshape(-1).view(_U8).data
         if n >= _SPLIT_BYTES:
             f.attach(data, n)
         else:
@@ -358,7 +358,7 @@ def encode_parts(value: Value) -> list[bytes | memoryview]:
     return [bytes(p) if isinstance(p, bytearray) else p for p in _encode_frame(value)]
 
 
-def encoded_size(parts: Sequence[bytes | memoryview]) -> int:
+def encoded_size(parts: Sequence[bytes | bytearray | memoryview]) -> int:
     """The total size in bytes of the pieces from :func:`encode_parts`."""
     return sum(p.nbytes if isinstance(p, memoryview) else len(p) for p in parts)
 
@@ -544,9 +544,9 @@ def decode(data: bytes | bytearray | memoryview) -> Value:
     except TypeError as exc:
         raise DecodeError(f"cannot decode a {_type_name(data)}: not a bytes-like object") from exc
     try:
+        if not mv.c_contiguous:
+            raise DecodeError("cannot decode a non-contiguous buffer")
         if mv.format != "B" or mv.ndim != 1:
-            if not mv.c_contiguous:
-                raise DecodeError("cannot decode a non-contiguous buffer")
             mv = mv.cast("B") if mv.ndim else memoryview(mv.tobytes())
         if mv[:2] != MAGIC:
             raise DecodeError(f"not a wire frame: expected magic {MAGIC!r}, got {bytes(mv[:2])!r}")

@@ -66,7 +66,7 @@ class Context:
         *,
         parties: Sequence[str] | None = None,
         job_id: str | None = None,
-        roles: Mapping[str, Iterable[Role]] | None = None,
+        roles: Mapping[str, Iterable[Role | str]] | None = None,
         timeout: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         if link.party != party:
@@ -165,4 +165,6 @@ class Context:
         self.link.abort(self.job_id, reason, peers=self.others)
 
     def __repr__(self) -> str:
-        return f"Context(party={self.party!r}, parties={list(self.parties)}, job_id={self.job_id!r})"
+        return (
+            f"Context(party={self.party!r}, parties={list(self.parties)}, job_id={self.job_id!r})"
+        )

@@ -56,7 +56,7 @@ def launch(
     *,
     federation: str | os.PathLike[str] | None = None,
     job_id: str | None = None,
-    roles: Mapping[str, Iterable[Role]] | None = None,
+    roles: Mapping[str, Iterable[Role | str]] | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
     job_timeout: float | None = None,
 ) -> dict[str, Any]:
@@ -74,7 +74,9 @@ def launch(
     with tempfile.TemporaryDirectory(prefix="confide-launch-") as tmp:
         folder = Path(tmp)
         if federation is None:
-            fed_path = init_federation(parties, folder / "federation", ports=free_ports(len(parties)))
+            fed_path = init_federation(
+                parties, folder / "federation", ports=free_ports(len(parties))
+            )
         else:
             fed_path = Path(federation)
             missing = set(parties) - set(Federation.load(fed_path).parties)
@@ -86,7 +88,11 @@ def launch(
         try:
             for party in parties:
                 key, cert = identity_paths(fed_path, party)
-                envelope = {"input": inputs_by_party[party], "parties": parties, "roles": role_names}
+                envelope = {
+                    "input": inputs_by_party[party],
+                    "parties": parties,
+                    "roles": role_names,
+                }
                 (folder / f"{party}.in").write_bytes(encode(envelope))
                 command = [
                     sys.executable, "-m", "confide.runtime.worker",

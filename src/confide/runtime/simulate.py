@@ -28,7 +28,7 @@ def simulate(
     inputs_by_party: Mapping[str, Any],
     *,
     job_id: str | None = None,
-    roles: Mapping[str, Iterable[Role]] | None = None,
+    roles: Mapping[str, Iterable[Role | str]] | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
 ) -> dict[str, T]:
     """Run ``fn(ctx, inputs_by_party[party])`` for every party in threads; return each result."""
@@ -49,7 +49,7 @@ def simulate(
         ctx = contexts[party]
         try:
             result = fn(ctx, inputs_by_party[party])
-        except Exception as exc:  # noqa: BLE001 - reported to the caller through PartyFailed
+        except Exception as exc:
             with lock:
                 errors[party] = f"{type(exc).__name__}: {exc}"
             ctx.abort(f"{type(exc).__name__}: {exc}")

@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         outcome = _run(args)
-    except Exception as exc:  # noqa: BLE001 - reported to the launcher through the output file
+    except Exception as exc:
         traceback.print_exc(file=sys.stderr)
         outcome = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
     Path(args.output).write_bytes(encode(outcome))

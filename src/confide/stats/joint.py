@@ -41,8 +41,8 @@ DISCLOSURE = (
     Disclosure("every party", "the column names of every other party", "the schema is public"),
     Disclosure("every party", "the total count, sum, mean and variance of each column"),
     Disclosure(
-        "every party",
-        "with two parties only, the other party's count, sum and sum of squares",
+        "each party, when only two take part,",
+        "the other party's count, sum and sum of squared deviations",
         "by subtracting its own from the totals: inherent in the output",
     ),
 )
