@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import resource
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -27,6 +28,19 @@ def dies_midway(ctx: Context, die: bool) -> int:
     return int(ctx.recv("c", "after"))
 
 
+def child_processes() -> list[int]:
+    """Process ids whose parent is this test process (Linux /proc)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid():
+            children.append(int(stat.parent.name))
+    return children
+
+
 def test_a_peer_that_dies_fails_the_others_within_their_deadline() -> None:
     started = time.monotonic()
     with pytest.raises(PartyFailed) as info:
@@ -37,6 +51,7 @@ def test_a_peer_that_dies_fails_the_others_within_their_deadline() -> None:
     assert "code 3" in errors["c"]
     for survivor in ("a", "b"):
         assert "PeerUnavailable" in errors[survivor] and "'c'" in errors[survivor]
+    assert child_processes() == []
 
 
 def test_a_failing_party_fails_every_process() -> None:
