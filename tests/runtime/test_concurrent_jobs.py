@@ -28,9 +28,7 @@ def test_two_concurrent_jobs_do_not_mix(links: dict[str, Link]) -> None:
         except BaseException as exc:  # recorded for the assertion below
             errors.append(exc)
 
-    threads = [
-        threading.Thread(target=run, args=(job, party)) for job in data for party in parties
-    ]
+    threads = [threading.Thread(target=run, args=(job, party)) for job in data for party in parties]
     for thread in threads:
         thread.start()
     for thread in threads:
