@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from confide.errors import ConfigError, PeerAborted, PeerTimeout, ProtocolError
+from confide.errors import ConfigError, PeerAborted, PeerTimeout, PeerUnavailable, ProtocolError
 from confide.net.certs import generate_identity
 from confide.net.federation import Federation, Identity, identity_paths, init_federation
 from confide.net.grpc_link import GrpcLink
@@ -189,3 +189,31 @@ def test_identity_must_match_the_pinned_certificate(tmp_path: Path) -> None:
     key, cert = generate_identity("alice")
     with pytest.raises(ConfigError, match="not the one the federation pins"):
         GrpcLink(Identity(party="alice", key_pem=key, cert_pem=cert), Federation.load(fed_path))
+
+
+@pytest.mark.parametrize("size", [10, 5_000_000], ids=["small-on-stream", "large-streamed"])
+def test_send_to_a_peer_that_never_starts_fails_at_its_deadline(tmp_path: Path, size: int) -> None:
+    fed_path = init_federation(["alice", "bob"], tmp_path, ports=free_ports(2))
+    alice = GrpcLink(Identity.load(*identity_paths(fed_path, "alice")), Federation.load(fed_path))
+    try:
+        started = time.monotonic()
+        with pytest.raises(PeerUnavailable, match=r"'bob'.*within 1 s"):
+            alice.send("bob", "job/x", np.zeros(size, dtype=np.uint8), timeout=1)
+        assert 0.9 < time.monotonic() - started < 5
+    finally:
+        alice.close()
+
+
+def test_many_small_messages_from_threads_share_the_stream(pair: dict[str, GrpcLink]) -> None:
+    def send(offset: int) -> None:
+        for i in range(50):
+            pair["alice"].send("bob", f"job/t{offset}", offset + i)
+
+    threads = [threading.Thread(target=send, args=(k * 1000,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for k in range(4):
+        got = [pair["bob"].recv("alice", f"job/t{k * 1000}", timeout=5) for _ in range(50)]
+        assert got == [k * 1000 + i for i in range(50)]

@@ -3,11 +3,12 @@
 Each party runs one gRPC server (service ``confide.Peer``) and one channel to every peer.
 Sending is a call from the sender to the receiver's server:
 
-1. The sender encodes the value (:mod:`confide.net.wire`). A small message travels in one unary
-   call ``Post`` as ``{"tag": str, "size": int, "data": bytes}``; a larger one streams in a
-   client-streaming call ``Send`` as the header ``{"tag": str, "size": int}`` followed by chunks
-   of at most ``chunk_bytes``. No message ever approaches gRPC's size limits, and the sender
-   holds at most one chunk beyond the value itself.
+1. The sender encodes the value (:mod:`confide.net.wire`). A small message travels as one
+   request ``{"tag": str, "size": int, "data": bytes}`` on a long-lived bidirectional stream to
+   the peer (``Stream``, see :mod:`confide.net.grpc_stream`), acknowledged in order; a larger one
+   in a client-streaming call of its own (``Send``) as the header ``{"tag": str, "size": int}``
+   followed by chunks of at most ``chunk_bytes``. No message ever approaches gRPC's size
+   limits, and the sender holds at most one chunk beyond the value itself.
 2. The receiver names the sender by the certificate it presented in the TLS handshake, compared
    byte for byte (by fingerprint) with the federation's pinned certificates. Nothing in the
    message says who sent it. An unpinned certificate fails the handshake (the trust bundle holds
@@ -43,6 +44,7 @@ from confide.errors import (
     ProtocolError,
 )
 from confide.net.federation import Federation, Identity
+from confide.net.grpc_stream import PeerStream, Watchdog
 from confide.net.link import ABORT_TAG, Link, job_of
 from confide.net.wire import Value, decode, encode, encode_parts, encoded_size
 
@@ -50,7 +52,7 @@ __all__ = ["DEFAULT_CHUNK_BYTES", "DEFAULT_MAX_MESSAGE_BYTES", "GrpcLink"]
 
 _SERVICE = "confide.Peer"
 _SEND = f"/{_SERVICE}/Send"
-_POST = f"/{_SERVICE}/Post"
+_STREAM = f"/{_SERVICE}/Stream"
 _PING = f"/{_SERVICE}/Ping"
 
 #: Size of the chunks a message is streamed in: large enough to amortise per-message costs,
@@ -89,7 +91,7 @@ class GrpcLink(Link):
         listen: str | None = None,
         chunk_bytes: int = DEFAULT_CHUNK_BYTES,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
-        max_workers: int = 8,
+        max_workers: int | None = None,
     ) -> None:
         super().__init__(identity.party)
         if identity.party not in federation.parties:
@@ -116,7 +118,12 @@ class GrpcLink(Link):
             ("grpc.max_send_message_length", chunk_bytes + (1 << 16)),
         ]
         self._server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="confide-rx"),
+            # Each peer's stream holds one server thread for its lifetime; leave room for the
+            # streamed large messages and pings beside them.
+            futures.ThreadPoolExecutor(
+                max_workers=max_workers or 2 * len(self._peers) + 4,
+                thread_name_prefix="confide-rx",
+            ),
             options=options,
         )
         self._server.add_generic_rpc_handlers(
@@ -125,7 +132,7 @@ class GrpcLink(Link):
                     _SERVICE,
                     {
                         "Send": grpc.stream_unary_rpc_method_handler(self._on_send),
-                        "Post": grpc.unary_unary_rpc_method_handler(self._on_post),
+                        "Stream": grpc.stream_stream_rpc_method_handler(self._on_stream),
                         "Ping": grpc.unary_unary_rpc_method_handler(self._on_ping),
                     },
                 ),
@@ -151,7 +158,7 @@ class GrpcLink(Link):
         )
         self._channels: dict[str, grpc.Channel] = {}
         self._send_calls: dict[str, Any] = {}
-        self._post_calls: dict[str, Any] = {}
+        self._streams: dict[str, PeerStream] = {}
         self._ping_calls: dict[str, Any] = {}
         for peer in self._peers:
             channel = grpc.secure_channel(
@@ -168,8 +175,9 @@ class GrpcLink(Link):
             )
             self._channels[peer] = channel
             self._send_calls[peer] = channel.stream_unary(_SEND)
-            self._post_calls[peer] = channel.unary_unary(_POST)
+            self._streams[peer] = PeerStream(peer, channel.stream_stream(_STREAM))
             self._ping_calls[peer] = channel.unary_unary(_PING)
+        self._watchdog = Watchdog(list(self._streams.values()))
 
     @property
     def peers(self) -> tuple[str, ...]:
@@ -184,7 +192,7 @@ class GrpcLink(Link):
         try:
             if size <= self.chunk_bytes:
                 message = bytes(encode({"tag": tag, "size": size, "data": b"".join(parts)}))
-                self._post_calls[peer](message, timeout=timeout, wait_for_ready=True)
+                self._streams[peer].post(message, timeout)
             else:
                 self._send_calls[peer](
                     self._chunks(tag, parts, size), timeout=timeout, wait_for_ready=True
@@ -229,15 +237,31 @@ class GrpcLink(Link):
         self._authenticate(context)
         return b""
 
-    def _on_post(self, request: bytes, context: grpc.ServicerContext) -> bytes:
-        return self._on_send(iter((request,)), context)
+    def _on_stream(
+        self, requests: Iterator[bytes], context: grpc.ServicerContext
+    ) -> Iterator[bytes]:
+        sender = self._authenticate(context)
+        for request in requests:
+            self._accept(sender, request, iter(()), context)
+            yield b""
 
     def _on_send(self, requests: Iterator[bytes], context: grpc.ServicerContext) -> bytes:
         sender = self._authenticate(context)
+        self._accept(sender, next(requests, b""), requests, context)
+        return b""
+
+    def _accept(
+        self,
+        sender: str,
+        first: bytes,
+        rest: Iterator[bytes],
+        context: grpc.ServicerContext,
+    ) -> None:
+        """Decode one message (its first request and any chunks) and file it from ``sender``."""
         tag: str | None = None
         try:
-            tag, size, inline = self._header(next(requests, b""))
-            value = self._payload(requests, size, inline)
+            tag, size, inline = self._header(first)
+            value = self._payload(rest, size, inline)
         except (DecodeError, ProtocolError) as exc:
             reason = f"sent a malformed message: {exc}"
             if tag is not None:
@@ -245,11 +269,10 @@ class GrpcLink(Link):
                 # will never come: the job is aborted here, naming the sender.
                 self.mailbox.deliver(sender, f"{job_of(tag)}/{ABORT_TAG}", reason)
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, reason)
-            return b""  # not reached: abort raises
+            return  # not reached: abort raises
         with self._stats_lock:
             self.bytes_received += size
         self.mailbox.deliver(sender, tag, value)
-        return b""
 
     def _header(self, first: bytes) -> tuple[str, int, bytes | None]:
         header = decode(first)
@@ -311,7 +334,10 @@ class GrpcLink(Link):
         return state.failing_since is not None and now - state.failing_since >= _GONE_AFTER_S
 
     def close(self) -> None:
-        self._server.stop(grace=1.0).wait()
+        self._watchdog.stop()
+        for stream in self._streams.values():
+            stream.close()
+        self._server.stop(grace=0.5).wait()
         for channel in self._channels.values():
             channel.close()
         super().close()
