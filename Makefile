@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean setup
+PEERS := .venv-peers
+PEERS_STAMP := $(PEERS)/.installed
+
+.PHONY: demo test lint typecheck unit bench bench-peers clean setup
 
 setup: $(STAMP)
 
@@ -33,5 +36,13 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/link.py --quick --json bench/link.json
 
+# Peer systems for side-by-side benchmarks (`bench/*.py --peers`); never a dependency of Confide.
+bench-peers: $(PEERS_STAMP)
+
+$(PEERS_STAMP): bench/peers/requirements.txt
+	test -x $(PEERS)/bin/python || $(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install --quiet -r bench/peers/requirements.txt
+	touch $(PEERS_STAMP)
+
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PEERS) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
