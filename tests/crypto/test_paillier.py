@@ -18,9 +18,9 @@ from confide.crypto.paillier import (
     PrivateKey,
     PublicKey,
     Randomness,
-    _djn_exp_bytes,
     generate_keypair,
 )
+from confide.crypto.paillier.keys import _djn_exp_bytes
 from confide.crypto.parallel import WorkerPool, split
 from confide.errors import ConfigError, ProtocolError
 from confide.net import wire
