@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Iterator
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped]
+import pandas as pd
 import pytest
 
 from confide.errors import ConfigError, PartyFailed

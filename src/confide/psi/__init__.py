@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import Any, Literal
 
-import pandas as pd  # type: ignore[import-untyped]
+import pandas as pd
 
 from confide.errors import ConfigError
 from confide.psi import ecdh, ecdh_nparty

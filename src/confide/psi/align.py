@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped]
+import pandas as pd
 
 from confide.errors import ConfigError, ProtocolError
 
@@ -106,7 +106,7 @@ def aligned_frame(
     A left join adds ``flag_column`` (True for the intersection's rows, which come first).
     """
     rows, flags = aligned_rows(result, len(frame), how=how)
-    aligned = frame.iloc[rows].reset_index(drop=True)
+    aligned: pd.DataFrame = frame.iloc[rows].reset_index(drop=True)
     if how == "left":
         if flag_column in aligned.columns:
             raise ConfigError(f"the table already has a column {flag_column!r}; pick another")

@@ -46,7 +46,7 @@ from enum import Enum
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped]
+import pandas as pd
 
 from confide.errors import ConfigError, ProtocolError
 from confide.runtime.context import Context
