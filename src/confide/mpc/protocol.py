@@ -1,0 +1,203 @@
+"""The interface every MPC protocol implements, and the few functions written once over it.
+
+A protocol says how shares are made, opened and multiplied; it does not know about fixed-point
+scales beyond carrying ``frac_bits`` (the engine, :mod:`confide.mpc.engine`, decides when to
+truncate), and it gets correlated randomness from a provider if it needs one. ``semi2k``
+(:mod:`confide.mpc.semi2k`) implements it; ``aby3`` will, and the comparison and fixed-point
+function layers are written against it alone, so they run on either.
+
+What an implementation provides (every method takes and returns :class:`Share` objects of its
+engine; every nonlinear method is batched and takes one communication round per call):
+
+================================  ===========================================================
+``check(engine)``                 refuse a bad set of parties or provider (``ConfigError``),
+                                  before any message, identically on every party
+``setup()``                       exchange seeds once
+``input(owner, words, ...)``      shares of the owner's ring words (others pass ``None``)
+``zeros(shape, ...)``             a sharing of zeros (no messages)
+``add_public(x, words)``          add public ring words (arithmetic) or XOR them (boolean)
+``open_to(xs, to)``               open many shares to the parties ``to``, one round
+``mul_many(pairs)``               elementwise ring products (broadcasting), one round
+``and_many(pairs)``               elementwise ANDs of boolean words, one round
+``matmul(x, y)``                  ring matrix product (1-D or 2-D), one round
+``trunc_many(xs, bits)``          divide by ``2^bits`` (the protocol's truncation method)
+``random_bits(shape)``            random bits, both as arithmetic 0/1 and as boolean bit 0
+``components_as_boolean(x)``      boolean sharings whose ring sum is ``x`` (for A2B circuits)
+================================  ===========================================================
+
+Local operations that are the same for every linear sharing (``+``, ``-``, ``^`` of shares,
+multiplying or ANDing by public words, shifts, reshapes, sums) live on :class:`Share` itself
+(``zip_with``, ``local_mul``, ``map``).
+
+A party that holds no shares (the dealer) runs the same calls with hollow shares (shape only):
+implementations return hollow results of the right shape there, and :meth:`Protocol.open`
+hands it zero placeholders of the right shape, so code written over this interface needs no
+branch for it. Its control flow must depend only on shapes and public parameters.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from confide.errors import ConfigError
+from confide.mpc.encoding import RING_DTYPE
+from confide.mpc.share import Kind, Share, check_engine
+from confide.runtime.disclosure import Disclosure
+
+if TYPE_CHECKING:
+    from confide.mpc.engine import MPC
+
+__all__ = ["Protocol"]
+
+_ONE = np.uint64(1)
+
+
+class Protocol(ABC):
+    """How shares are made, opened and multiplied (see the module docstring)."""
+
+    #: The protocol's name, as in job specs and benchmarks.
+    name: ClassVar[str]
+    #: Who learns what because of this protocol (listed in job reports).
+    DISCLOSURE: ClassVar[tuple[Disclosure, ...]] = ()
+
+    def __init__(self) -> None:
+        self._engine: MPC | None = None
+
+    @property
+    def engine(self) -> MPC:
+        """The engine this protocol computes for (``ConfigError`` before it is bound)."""
+        if self._engine is None:
+            raise ConfigError(f"the {self.name} protocol is not bound to an engine yet")
+        return self._engine
+
+    @property
+    def bound(self) -> bool:
+        """Whether an engine uses this protocol object already."""
+        return self._engine is not None
+
+    def bind(self, engine: MPC) -> None:
+        """Attach to ``engine`` and run :meth:`setup` (called once, by the engine)."""
+        if self._engine is not None:
+            raise ConfigError(f"this {self.name} protocol object already serves another engine")
+        self._engine = engine
+        self.setup()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    @abstractmethod
+    def check(self, engine: MPC) -> None:
+        """Refuse ``engine``'s parties or provider with ``ConfigError``, before any message."""
+
+    @abstractmethod
+    def setup(self) -> None:
+        """Exchange whatever the protocol needs once (seeds)."""
+
+    # -- making and opening shares ---------------------------------------------------------------
+
+    @abstractmethod
+    def input(
+        self,
+        owner: str,
+        words: np.ndarray | None,
+        shape: tuple[int, ...],
+        kind: Kind,
+        frac_bits: int,
+    ) -> Share:
+        """Share the ring words ``owner`` holds (``None`` on every other party)."""
+
+    @abstractmethod
+    def zeros(
+        self, shape: tuple[int, ...], kind: Kind = Kind.ARITHMETIC, frac_bits: int = 0
+    ) -> Share:
+        """A sharing of zeros, without messages."""
+
+    @abstractmethod
+    def add_public(self, x: Share, words: np.ndarray) -> Share:
+        """``x + words`` (arithmetic) or ``x ^ words`` (boolean) for public ring words."""
+
+    @abstractmethod
+    def open_to(self, xs: Sequence[Share], to: Collection[str]) -> list[np.ndarray | None]:
+        """Open every share in ``xs`` to the parties ``to`` in one round.
+
+        Returns the ring words on those parties and ``None`` on the others, which learn
+        nothing about the values.
+        """
+
+    def open(self, xs: Sequence[Share]) -> list[np.ndarray]:
+        """Open ``xs`` to every share holder in one round (placeholders on other parties)."""
+        opened = self.open_to(xs, self.engine.parties)
+        return [
+            value if value is not None else np.broadcast_to(np.zeros((), RING_DTYPE), x.shape)
+            for x, value in zip(xs, opened, strict=True)
+        ]
+
+    # -- nonlinear operations, one round per call --------------------------------------------
+
+    @abstractmethod
+    def mul_many(self, pairs: Sequence[tuple[Share, Share]]) -> list[Share]:
+        """Elementwise ring products of arithmetic shares (``frac_bits`` add up), one round."""
+
+    @abstractmethod
+    def and_many(self, pairs: Sequence[tuple[Share, Share]]) -> list[Share]:
+        """Elementwise ANDs of boolean shares, one round."""
+
+    @abstractmethod
+    def matmul(self, x: Share, y: Share) -> Share:
+        """The ring matrix product ``x @ y`` of 1-D or 2-D arithmetic shares, one round."""
+
+    @abstractmethod
+    def trunc_many(self, xs: Sequence[Share], bits: int) -> list[Share]:
+        """Divide each arithmetic share by ``2^bits`` (``frac_bits`` drop by ``bits``)."""
+
+    # -- what comparisons and conversions build on ---------------------------------------------
+
+    @abstractmethod
+    def random_bits(self, shape: tuple[int, ...]) -> tuple[Share, Share]:
+        """Uniform secret bits as (arithmetic 0/1 shares, boolean shares in bit 0)."""
+
+    @abstractmethod
+    def components_as_boolean(self, x: Share) -> list[Share]:
+        """Boolean sharings ``c_k`` with ``x = sum_k c_k mod 2^64``, without messages.
+
+        Each ``c_k`` is one party's share component, XOR-shared trivially; a boolean adder
+        over them converts ``x`` to boolean shares (A2B).
+        """
+
+    # -- written once over the above --------------------------------------------------------------
+
+    def mul(self, x: Share, y: Share) -> Share:
+        """One elementwise ring product (see :meth:`mul_many`)."""
+        return self.mul_many([(x, y)])[0]
+
+    def and_(self, x: Share, y: Share) -> Share:
+        """One elementwise AND (see :meth:`and_many`)."""
+        return self.and_many([(x, y)])[0]
+
+    def trunc(self, x: Share, bits: int) -> Share:
+        """Divide one share by ``2^bits`` (see :meth:`trunc_many`)."""
+        return self.trunc_many([x], bits)[0]
+
+    def hollow(
+        self, shape: tuple[int, ...], kind: Kind = Kind.ARITHMETIC, frac_bits: int = 0
+    ) -> Share:
+        """A share with a shape and no data, as a party that holds no shares keeps."""
+        return Share(self.engine, (), shape, kind, frac_bits)
+
+    def bit_to_arithmetic(self, bits: Share) -> Share:
+        """Arithmetic 0/1 shares of bit 0 of boolean words (bit injection), one round.
+
+        With random bits ``r`` in both forms: open ``c = b XOR r`` (uniform, so it tells
+        nothing), then ``b = c + r - 2 c r`` is linear in the arithmetic shares of ``r``.
+        """
+        check_engine(self.engine, bits)
+        if bits.kind is not Kind.BOOLEAN:
+            raise ConfigError("bit_to_arithmetic takes boolean shares")
+        r_arith, r_bool = self.random_bits(bits.shape)
+        masked = bits.local_mul(np.asarray(_ONE)).zip_with(r_bool, np.bitwise_xor)
+        (opened,) = self.open([masked])
+        c = opened & _ONE
+        return self.add_public(r_arith.local_mul(_ONE - (c << _ONE)), c)
