@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from confide.cli import certs, demo
+from confide.cli import certs, demo, psi
 
 app = typer.Typer(
     name="confide",
@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 app.add_typer(certs.app, name="certs")
 app.command("demo")(demo.demo)
+app.command("psi")(psi.psi)
 
 
 def main() -> None:

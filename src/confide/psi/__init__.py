@@ -8,7 +8,9 @@ Every party runs the same call on its own keys (SPMD)::
 :func:`intersect` reads, checks and hashes the keys (:func:`~confide.psi.keys.hash_keys`: strings,
 integers or bytes; null, float, boolean, mixed or repeated keys are refused unless allowed) and
 runs a protocol: ``"ecdh"`` is Diffie-Hellman PSI over X25519, for two parties
-(:mod:`confide.psi.ecdh`) or three and more (:mod:`confide.psi.ecdh_nparty`). Every receiver gets
+(:mod:`confide.psi.ecdh`) or three and more (:mod:`confide.psi.ecdh_nparty`); ``"kkrt"`` is the
+fast path for two parties, an OPRF from OT extension (:mod:`confide.psi.kkrt_psi` over
+:mod:`confide.psi.kkrt`). Every receiver gets
 its own rows of the intersection in one order agreed by all, so that row ``i`` is the same
 customer everywhere; :func:`align` cuts a DataFrame to that order (or keeps the other rows after
 it, flagged, with ``how="left"``). What each party learns is listed by :func:`disclosure` and in
@@ -24,7 +26,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from confide.errors import ConfigError
-from confide.psi import ecdh, ecdh_nparty
+from confide.psi import ecdh, ecdh_nparty, kkrt_psi
 from confide.psi.align import FLAG_COLUMN, PsiResult, agreed_order, aligned_frame, aligned_rows
 from confide.psi.keys import (
     HashedKeys,
@@ -61,6 +63,7 @@ class Protocol(str, Enum):
     """The PSI protocols :func:`intersect` can run."""
 
     ECDH = "ecdh"
+    KKRT = "kkrt"
 
 
 def _protocol(name: Protocol | str) -> Protocol:
@@ -75,7 +78,13 @@ def disclosure(
     protocol: Protocol | str = Protocol.ECDH, parties: int = 2
 ) -> tuple[Disclosure, ...]:
     """What each party learns from :func:`intersect` (and :func:`align`) with this many parties."""
-    _protocol(protocol)
+    chosen = _protocol(protocol)
+    if parties < 2:
+        raise ConfigError(f"a PSI needs at least two parties, got {parties}")
+    if chosen is Protocol.KKRT:
+        if parties != 2:
+            raise ConfigError(f"KKRT PSI is for exactly two parties, got {parties}")
+        return kkrt_psi.DISCLOSURE
     return ecdh.DISCLOSURE if parties == 2 else ecdh_nparty.DISCLOSURE
 
 
@@ -100,6 +109,23 @@ def intersect(
     (default: every core). ``progress(stage, done, total)`` is called as work advances.
     Every party must pass the same ``receivers``, ``parties``, ``protocol``, ``reveal_size`` and
     key encoding options; the first round checks it.
+
+    Protocols, and what each party learns (:func:`disclosure` lists it; every party learns
+    every party's number of keys and their kind in either):
+
+    - ``"ecdh"``, two parties: X25519 Diffie-Hellman PSI, ``2 (|X| + |Y|)`` scalar
+      multiplications in all. A receiver learns which of its keys the other holds; a party that
+      does not receive sees only the receiver's keys under the receiver's secret scalar and
+      learns nothing about the intersection (its size with ``reveal_size``). Rows come in the
+      order of a value both sides derive from the key and both fresh scalars.
+    - ``"ecdh"``, three or more parties: the leader (first receiver) learns the intersection
+      and no partial intersection; the comparator (the first other party) learns the sizes of
+      the intersections of the other parties' sets, not which keys; other receivers learn the
+      intersection (see :mod:`confide.psi.ecdh_nparty`).
+    - ``"kkrt"``, two parties only: OPRF from OT extension, symmetric crypto after 128 base
+      OTs, several times faster than ECDH. What each party learns is the same as for two-party
+      ``"ecdh"``. With both receiving, rows come in the order of the matched OPRF values
+      (pseudo-random, the same at both); a lone receiver gets its rows in its input order.
     """
     chosen = _protocol(protocol)
     group, receiving = participants(ctx, parties, receivers)
@@ -111,7 +137,10 @@ def intersect(
         "workers": workers,
         "progress": progress,
     }
-    if chosen is Protocol.ECDH and len(group) == 2:
+    if chosen is Protocol.KKRT:
+        del common["workers"]  # KKRT's work is AES in numpy: one process
+        return kkrt_psi.kkrt_psi(ctx, hashed, **common)
+    if len(group) == 2:
         return ecdh.ecdh_psi(ctx, hashed, **common)
     return ecdh_nparty.ecdh_nparty_psi(ctx, hashed, **common)
 

@@ -1,10 +1,11 @@
 """One party as a process: ``python -m confide.runtime.worker``, started by the launcher.
 
-The worker loads its identity and the federation, opens a gRPC link, runs the named SPMD
-function on its input and writes the outcome. Input and output files are in the wire format
-(no pickle): the input is ``{"input": value, "parties": [...], "roles": {party: [role]}}``, the
-output ``{"ok": True, "result": value}`` or ``{"ok": False, "error": text}``. The function is
-named ``package.module:qualname`` or ``/path/to/file.py:qualname``.
+The worker opens its party of the federation (:func:`~confide.runtime.party.open_party`:
+the gRPC link and the context), runs the named SPMD function on its input and writes the
+outcome. Input and output files are in the wire format (no pickle): the input is
+``{"input": value, "parties": [...], "roles": {party: [role]}}``, the output
+``{"ok": True, "result": value}`` or ``{"ok": False, "error": text}``. The function is named
+``package.module:qualname`` or ``/path/to/file.py:qualname``.
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from confide.errors import ConfigError
-from confide.net.federation import Federation, Identity
-from confide.net.grpc_link import GrpcLink
 from confide.net.wire import decode, encode
-from confide.runtime.context import Context, Role
+from confide.runtime.context import Role
+from confide.runtime.party import link_bytes, open_party
 
 __all__ = ["function_spec", "load_function", "main"]
 
@@ -65,28 +65,20 @@ def load_function(spec: str) -> Callable[..., Any]:
 
 
 def _run(args: argparse.Namespace) -> dict[str, Any]:
-    federation = Federation.load(args.federation)
-    identity = Identity.load(args.key, args.cert)
     envelope = decode(bytearray(Path(args.input).read_bytes()))
     fn = load_function(args.function)
     roles = {party: [Role(r) for r in rs] for party, rs in envelope.get("roles", {}).items()}
-    link = GrpcLink(identity, federation)
-    ctx = Context(
-        identity.party,
-        link,
-        parties=envelope["parties"],
+    with open_party(
+        args.federation,
+        key=args.key,
+        cert=args.cert,
         job_id=args.job_id,
+        parties=envelope["parties"],
         roles=roles,
         timeout=args.timeout,
-    )
-    try:
+    ) as ctx:
         result = fn(ctx, envelope["input"])
-    except Exception as exc:
-        ctx.abort(f"{type(exc).__name__}: {exc}")
-        raise
-    finally:
-        link.close()
-    return {"ok": True, "result": result, "bytes_sent": link.bytes_sent}
+    return {"ok": True, "result": result, "bytes_sent": link_bytes(ctx)[0]}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
