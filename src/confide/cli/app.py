@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from confide.cli import certs, demo, psi
+from confide.cli import audit, certs, demo, psi
 
 app = typer.Typer(
     name="confide",
@@ -12,6 +12,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(audit.app, name="audit")
 app.add_typer(certs.app, name="certs")
 app.command("demo")(demo.demo)
 app.command("psi")(psi.psi)
