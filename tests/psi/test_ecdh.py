@@ -13,7 +13,7 @@ import pytest
 from confide import psi
 from confide.crypto.x25519 import P, hash_to_curve
 from confide.errors import PartyFailed
-from confide.psi.ecdh import DEFAULT_BATCH, ecdh_psi, tag_bytes
+from confide.psi.ecdh import DEFAULT_BATCH, ecdh_psi, matches, tag_bytes
 from confide.psi.keys import handshake, hash_keys
 from confide.runtime import Context, launch, simulate
 
@@ -61,6 +61,17 @@ def check(a: list[Any], b: list[Any]) -> list[Any]:
 )
 def test_matches_python_set_intersection(a: list[int], b: list[int]) -> None:
     check(a, b[::-1])
+
+
+@pytest.mark.parametrize("width", [1, 3, 8, 10, 32])
+def test_matches_agrees_with_whole_row_comparison(width: int) -> None:
+    """Short rows, long rows, and rows of ``theirs`` sharing their first 8 bytes (the slow path)."""
+    rng = np.random.default_rng(width)
+    for _ in range(50):
+        own = rng.integers(0, 3, size=(int(rng.integers(0, 30)), width), dtype=np.uint8)
+        theirs = rng.integers(0, 3, size=(int(rng.integers(0, 30)), width), dtype=np.uint8)
+        expected = [i for i, row in enumerate(own.tolist()) if row in theirs.tolist()]
+        assert matches(own, theirs).tolist() == expected
 
 
 def test_random_sets() -> None:

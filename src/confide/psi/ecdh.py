@@ -117,13 +117,40 @@ def work_timeout(ctx: Context, points: int) -> float:
 
 
 def matches(own: np.ndarray, theirs: np.ndarray) -> np.ndarray:
-    """Positions of the rows of ``own`` that equal some row of ``theirs`` (uint8, equal widths)."""
+    """Positions of the rows of ``own`` that equal some row of ``theirs`` (uint8, equal widths).
+
+    Rows are looked up by their first 8 bytes as integers (a sort of ``theirs`` and a binary
+    search), then compared whole; if two rows of ``theirs`` share those bytes, a slower exact
+    comparison of whole rows decides. It runs after all curve work, while the cores idle.
+    """
     width = own.shape[1]
     if own.shape[0] == 0 or theirs.shape[0] == 0:
         return np.zeros(0, dtype=np.int64)
-    mine = np.ascontiguousarray(own).view(f"S{width}").ravel()
-    other = np.ascontiguousarray(theirs).view(f"S{width}").ravel()
-    return np.flatnonzero(np.isin(mine, other)).astype(np.int64)
+    own, theirs = np.ascontiguousarray(own), np.ascontiguousarray(theirs)
+    sorted_keys, index = _prefix_index(theirs)
+    if sorted_keys.size > 1 and bool(np.any(sorted_keys[1:] == sorted_keys[:-1])):
+        mine = own.view(f"S{width}").ravel()
+        other = theirs.view(f"S{width}").ravel()
+        return np.flatnonzero(np.isin(mine, other)).astype(np.int64)
+    keys = _prefix(own)
+    slot = np.minimum(np.searchsorted(sorted_keys, keys), sorted_keys.size - 1)
+    candidates = np.flatnonzero(sorted_keys[slot] == keys)
+    same = np.all(own[candidates] == theirs[index[slot[candidates]]], axis=1)
+    return candidates[same].astype(np.int64)
+
+
+def _prefix(rows: np.ndarray) -> np.ndarray:
+    """The first 8 bytes of each row (zero-padded) as unsigned integers."""
+    head = np.zeros((rows.shape[0], 8), dtype=np.uint8)
+    head[:, : min(8, rows.shape[1])] = rows[:, :8]
+    return head.view(np.uint64).ravel()
+
+
+def _prefix_index(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted prefixes of ``rows`` and the row each came from."""
+    keys = _prefix(rows)
+    index = np.argsort(keys)
+    return keys[index], index
 
 
 def ecdh_psi(
