@@ -372,11 +372,13 @@ def encode(value: Value) -> bytearray:
     if len(parts) == 1 and isinstance(parts[0], bytearray):
         return parts[0]
     out = bytearray(encoded_size(parts))
+    view = memoryview(out)  # slice assignment through a memoryview is a plain memcpy
     offset = 0
     for p in parts:
         n = p.nbytes if isinstance(p, memoryview) else len(p)
-        out[offset : offset + n] = p
+        view[offset : offset + n] = p
         offset += n
+    view.release()
     return out
 
 
