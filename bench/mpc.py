@@ -1,24 +1,45 @@
-"""MPC benchmark: ring matmul and fixed-point multiply on secret-shared inputs, per protocol.
+"""MPC benchmark: matmul, multiply, comparison, sigmoid and logistic regression, per protocol.
 
-    python bench/mpc.py [--quick] [--peers] [--json PATH]
+    python bench/mpc.py [--quick] [--peers] [--json PATH] [--workloads less,lr] [--protocols semi2k]
 
-Every MPC row runs the data parties and the dealer as threads over memory links
-(``confide.simulate``). "shared inputs" rows time the operation alone, on inputs already shared,
-as SPU's published figures do: all parties (dealer included) meet at a barrier, then each data
-party times the operation until it holds its share of the result; the row reports the slowest
-party, best of a few repetitions. The dealer deals during that time, so its work is counted.
-"end to end" rows time engine setup, input, the operation and the reveal, once. ``bytes_sent``
-is the bytes all parties' links sent during one operation; ``rounds`` the rounds of the first
-data party; the metric is the largest absolute error against numpy in float64.
+Workloads (full / ``--quick``), named exactly as ``bench/peers/spu_mpc.py`` names them so that
+rows line up with SPU's: ``matmul 1000x1000x1000`` / ``matmul 200x200x200`` (inputs uniform in
+[-1, 1]), ``mul 1e6`` / ``mul 1e5`` and ``less 1e6`` / ``less 1e5`` (uniform in [-10, 10]),
+``sigmoid 1e6`` / ``sigmoid 1e5`` (uniform in [-8, 8], the accurate method), and
+``lr 100000x20 3 epochs`` / ``lr 10000x20 3 epochs``: logistic regression by mini-batch SGD from
+zero weights, batch 1024 (the last one shorter), learning rate 0.5, 3 epochs in order, features
+input by the first data party and labels by the second, weights secret throughout (features
+standard normal, labels Bernoulli(sigmoid(X w + 0.25)) with w standard normal / 2). Every input
+is drawn exactly as the SPU script draws it (same seed, same order, float32), so both systems
+compute on the same numbers.
 
-The ``ring matmul`` rows compare the exact Z_2^64 matmul on float64 limbs with numpy's uint64
-matmul (one party, no MPC). BLAS runs one thread per party (see ``OPENBLAS_NUM_THREADS`` below).
+Every MPC row runs the data parties (and the dealer) as threads over memory links
+(``confide.simulate``). Rows, per workload and protocol (system ``confide-<protocol>``, as SPU's
+are ``spu-<protocol>``; metrics as SPU's):
 
-Where later work plugs in: comparisons, sigmoid and logistic regression go into ``WORKLOADS``
-(with the comparison and function layer), the aby3 protocol into ``PROTOCOLS``, and SPU runs
-behind ``--peers`` (with the ``make bench-peers`` virtualenv). The SPU column printed now holds
-the reference figures quoted in issue 3 (SPU 0.9.5, another machine like this one): orientation
-only, not a measurement of this run.
+- ``seconds (runtime)``: the operation alone on inputs already shared, as SPU's "runtime": all
+  parties (dealer included) meet at a barrier, then each data party times the operation until
+  it holds its share of the result; the slowest party, best of a few repetitions. The dealer
+  deals during that time, so its work is counted. ``bytes_sent`` is what all parties' links
+  (dealer included) sent during one operation; ``rounds`` the rounds of the first data party.
+- ``seconds (end to end)``: engine setup, inputs, the operation and the reveal, once.
+- ``max abs error`` against numpy in float64 (for ``lr``: of the weights and bias against the
+  same SGD in numpy with the exact sigmoid), and for ``lr`` the ``auc`` on the training set
+  (a ``plaintext`` row gives numpy's).
+
+``ring matmul`` rows compare the exact Z_2^64 matmul on float64 limbs with numpy's uint64 matmul
+(one party, no MPC). BLAS runs one thread per party (see ``OPENBLAS_NUM_THREADS`` below).
+
+``--peers`` runs ``.venv-peers/bin/python bench/peers/spu_mpc.py`` (``make bench-peers``) in the
+same run, on the same sizes, for the SPU protocols that match ``PROTOCOLS``; it merges SPU's rows
+and prints Confide / SPU per workload and protocol (runtime and end to end) with both accuracy
+figures side by side. The issue 3 target is a ratio of 0.5 or less at equal or better accuracy.
+``--workloads`` (name prefixes) and ``--protocols`` run a subset (then without the ring rows).
+
+The logistic regression here is the benchmark's own loop over the engine (features augmented
+with a public column of ones for the bias; per step ``X_b w``, the accurate sigmoid, and
+``X_b^T (sigmoid - y_b)`` scaled and truncated once: 20 rounds per step); secure estimators
+for users are a separate piece of work.
 """
 
 from __future__ import annotations
@@ -32,105 +53,259 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
 import json
+import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from confide.mpc import MPC, Semi2k, TrustedDealer
+from confide.mpc import MPC, Aby3, Semi2k, Share, TrustedDealer
 from confide.mpc.ring import ring_matmul
 from confide.runtime import Context, Role, simulate
 
+ROOT = Path(__file__).resolve().parents[1]
+PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
+PEERS_SCRIPT = ROOT / "bench" / "peers" / "spu_mpc.py"
 DEALER = "dealer"
+RUNTIME, END_TO_END, ERROR, AUC = (
+    "seconds (runtime)",
+    "seconds (end to end)",
+    "max abs error",
+    "auc",
+)
+LR_BATCH, LR_RATE, LR_EPOCHS, LR_COLUMNS = 1024, 0.5, 3, 20
+
+Row = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class ProtocolSetup:
-    """How to build an engine for one protocol variant, and its parties."""
+    """How to build an engine for one protocol variant, its parties, and its SPU counterpart."""
 
+    name: str
     label: str
     data_parties: int
     make: Callable[[Context], MPC]
     helpers: tuple[str, ...]
+    #: The SPU protocol this one is compared with (``spu-<peer>``), if any.
+    peer: str | None
 
 
-PROTOCOLS: dict[str, ProtocolSetup] = {
-    "semi2k": ProtocolSetup(
+PROTOCOLS: list[ProtocolSetup] = [
+    ProtocolSetup(
+        "semi2k",
         "semi2k, 2 parties + dealer, pair truncation",
         2,
         lambda ctx: MPC(ctx, Semi2k("pair"), TrustedDealer()),
         (DEALER,),
+        "semi2k",
     ),
-    "semi2k-local": ProtocolSetup(
+    ProtocolSetup(
+        "semi2k-local",
         "semi2k, 2 parties + dealer, local truncation",
         2,
         lambda ctx: MPC(ctx, Semi2k("local"), TrustedDealer()),
         (DEALER,),
+        "semi2k",
     ),
-    # "aby3": three data parties, no dealer (added with the aby3 protocol, issue 3).
-}
+    ProtocolSetup(
+        "aby3",
+        "aby3, 3 parties, no dealer, pair truncation",
+        3,
+        lambda ctx: MPC(ctx, Aby3()),
+        (),
+        "aby3",
+    ),
+]
 
-#: SPU 0.9.5 runtime figures quoted in issue 3 (2 cores, FM64, 18 fractional bits), seconds.
-SPU_REFERENCE = {
-    ("semi2k", "matmul"): 0.76,
-    ("semi2k", "multiply"): 0.146,
-    ("semi2k", "comparison"): 0.76,
-    ("semi2k", "sigmoid"): 6.1,
-    ("semi2k", "logistic regression"): 2.8,
-    ("aby3", "matmul"): 0.71,
-    ("aby3", "multiply"): 0.093,
-    ("aby3", "comparison"): 1.08,
-    ("aby3", "sigmoid"): 5.5,
-    ("aby3", "logistic regression"): 3.0,
-}
+
+@dataclass(frozen=True)
+class Sizes:
+    """Matmul side, elements of the elementwise workloads, rows of the LR data."""
+
+    side: int
+    elements: int
+    lr_rows: int
+
+
+FULL = Sizes(1000, 10**6, 100_000)
+QUICK = Sizes(200, 10**5, 10_000)
+
+
+def size_name(n: int) -> str:
+    """``1e6`` for powers of ten, the plain number otherwise (as the SPU script names sizes)."""
+    exponent = round(np.log10(n))
+    return f"1e{exponent}" if 10**exponent == n else str(n)
+
+
+# -- workloads -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Workload:
-    """One operation on two secret inputs ``x`` (first data party) and ``y`` (second).
+    """One benchmark: its inputs (one array per owner), the secure operation, the checks.
 
-    Inputs are uniform in ``[-bound, bound)``, as in ``bench/peers/spu_mpc.py``.
+    ``inputs`` (a key of :func:`spu_inputs`) names the arrays the first and (if two) second data
+    party input; ``secure`` runs on their shares and returns the shares to reveal; ``check``
+    scores what was revealed; ``plain`` is the numpy twin, timed for reference.
     """
 
     name: str
-    shapes: Callable[[int], tuple[tuple[int, ...], tuple[int, ...]]]
-    secure: Callable[[Any, Any], Any]
-    plain: Callable[[np.ndarray, np.ndarray], np.ndarray]
-    size: Callable[[bool], int]
-    bound: float
+    inputs: str
+    secure: Callable[[MPC, list[Share]], list[Share]]
+    check: Callable[[list[np.ndarray], list[np.ndarray]], list[tuple[str, float]]]
+    plain: Callable[[list[np.ndarray]], object]
 
 
-WORKLOADS = [
-    Workload(
-        "matmul",
-        lambda n: ((n, n), (n, n)),
-        lambda x, y: x @ y,
-        lambda x, y: x @ y,
-        lambda quick: 200 if quick else 1000,
-        1.0,
-    ),
-    Workload(
-        "multiply",
-        lambda n: ((n,), (n,)),
-        lambda x, y: x * y,
-        lambda x, y: x * y,
-        lambda quick: 100_000 if quick else 1_000_000,
-        10.0,
-    ),
-    # "comparison", "sigmoid", "logistic regression": added with the comparison and function
-    # layer (issue 3), each as one more Workload.
-]
+def max_abs_error(
+    reference: Callable[[list[np.ndarray]], np.ndarray],
+) -> Callable[[list[np.ndarray], list[np.ndarray]], list[tuple[str, float]]]:
+    def check(inputs: list[np.ndarray], outputs: list[np.ndarray]) -> list[tuple[str, float]]:
+        return [(ERROR, float(np.max(np.abs(outputs[0] - reference(inputs)))))]
+
+    return check
 
 
-def inputs_for(workload: Workload, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Benchmark data (numpy.random is for test data only)."""
-    rng = np.random.default_rng(2024)
-    x_shape, y_shape = workload.shapes(size)
-    bound = workload.bound
-    return rng.uniform(-bound, bound, x_shape), rng.uniform(-bound, bound, y_shape)
+def spu_inputs(sizes: Sizes, seed: int = 0) -> dict[str, list[np.ndarray]]:
+    """The inputs of every workload, drawn exactly as ``bench/peers/spu_mpc.py`` draws them.
+
+    One ``default_rng(seed)``, in SPU's order, float32 as SPU's inputs are, then float64: the
+    same numbers go into both systems, so errors and AUCs compare like for like. (numpy.random
+    is for benchmark data only, never for secrets.)
+    """
+    rng = np.random.default_rng(seed)
+    side, n, rows = sizes.side, sizes.elements, sizes.lr_rows
+
+    def draw(values: np.ndarray) -> np.ndarray:
+        return values.astype(np.float32).astype(np.float64)
+
+    a, b = draw(rng.uniform(-1, 1, (side, side))), draw(rng.uniform(-1, 1, (side, side)))
+    x, y = draw(rng.uniform(-10, 10, n)), draw(rng.uniform(-10, 10, n))
+    s = draw(rng.uniform(-8, 8, n))
+    features = draw(rng.standard_normal((rows, LR_COLUMNS)))
+    true_w = rng.standard_normal(LR_COLUMNS) / 2
+    chance = 1 / (1 + np.exp(-(features @ true_w + 0.25)))
+    labels = draw((rng.random(rows) < chance).astype(np.float64))
+    return {
+        "matmul": [a, b],
+        "mul": [x, y],
+        "less": [x, y],
+        "sigmoid": [s],
+        "lr": [features, labels],
+    }
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    out: np.ndarray = 0.5 * (1 + np.tanh(x / 2))
+    return out
+
+
+def auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Area under the ROC curve by the rank-sum (Mann-Whitney) formula, ties averaged."""
+    order = np.argsort(scores, kind="mergesort")
+    ranks = np.empty(len(scores))
+    _, first, counts = np.unique(scores[order], return_index=True, return_counts=True)
+    ranks[order] = np.repeat(first + (counts + 1) / 2.0, counts)
+    positives = labels.astype(bool)
+    n_pos = int(positives.sum())
+    n_neg = len(labels) - n_pos
+    return float((ranks[positives].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+
+
+def lr_plain(inputs: list[np.ndarray]) -> np.ndarray:
+    """The same SGD in numpy float64 with the exact sigmoid: weights then bias."""
+    features, labels = inputs
+    augmented = np.hstack([features, np.ones((len(features), 1))])
+    weights = np.zeros(augmented.shape[1])
+    for _ in range(LR_EPOCHS):
+        for start in range(0, len(features), LR_BATCH):
+            xb, yb = augmented[start : start + LR_BATCH], labels[start : start + LR_BATCH]
+            weights = weights - LR_RATE / len(xb) * (xb.T @ (sigmoid(xb @ weights) - yb))
+    return weights
+
+
+def lr_secure(mpc: MPC, shares: list[Share]) -> list[Share]:
+    """SGD on shares; the bias is a last weight on a public column of ones.
+
+    Per step: ``z = X_b w`` (a matrix-vector product and its truncation), the accurate sigmoid,
+    ``X_b^T (sigmoid(z) - y_b)`` as a raw ring product whose scaling by ``rate / batch`` and
+    truncation are one truncation. Rounds per step: 1 + 1 + 16 + 1 + 1.
+    """
+    features, labels = shares
+    rows = features.shape[0]
+    augmented = mpc.concatenate([features, mpc.public(np.ones((rows, 1)))], axis=1)
+    weights = mpc.public(np.zeros(augmented.shape[1]))
+    frac_bits = mpc.frac_bits
+    for _ in range(LR_EPOCHS):
+        for start in range(0, rows, LR_BATCH):
+            xb = augmented[start : start + LR_BATCH]
+            yb = labels[start : start + LR_BATCH]
+            error = mpc.sigmoid(xb @ weights) - yb
+            gradient = mpc.protocol.matmul(xb.T, error)
+            step = np.asarray(np.round(LR_RATE / xb.shape[0] * 2**frac_bits), dtype=np.int64)
+            scaled = gradient.local_mul(
+                step.view(np.uint64), frac_bits=gradient.frac_bits + frac_bits
+            )
+            weights = weights - mpc.truncate(scaled, 2 * frac_bits)
+    return [weights]
+
+
+def lr_check(inputs: list[np.ndarray], outputs: list[np.ndarray]) -> list[tuple[str, float]]:
+    features, labels = inputs
+    weights = outputs[0]
+    plain = lr_plain(inputs)
+    scores = features @ weights[:-1] + weights[-1]
+    return [(AUC, auc(scores, labels)), (ERROR, float(np.max(np.abs(weights - plain))))]
+
+
+def workloads(sizes: Sizes) -> list[Workload]:
+    side, n, rows = sizes.side, sizes.elements, sizes.lr_rows
+    elements = size_name(n)
+    return [
+        Workload(
+            f"matmul {side}x{side}x{side}",
+            "matmul",
+            lambda mpc, s: [s[0] @ s[1]],
+            max_abs_error(lambda v: v[0] @ v[1]),
+            lambda v: v[0] @ v[1],
+        ),
+        Workload(
+            f"mul {elements}",
+            "mul",
+            lambda mpc, s: [s[0] * s[1]],
+            max_abs_error(lambda v: v[0] * v[1]),
+            lambda v: v[0] * v[1],
+        ),
+        Workload(
+            f"less {elements}",
+            "less",
+            lambda mpc, s: [s[0] < s[1]],
+            max_abs_error(lambda v: (v[0] < v[1]).astype(np.float64)),
+            lambda v: v[0] < v[1],
+        ),
+        Workload(
+            f"sigmoid {elements}",
+            "sigmoid",
+            lambda mpc, s: [mpc.sigmoid(s[0])],
+            max_abs_error(lambda v: sigmoid(v[0])),
+            lambda v: sigmoid(v[0]),
+        ),
+        Workload(
+            f"lr {rows}x{LR_COLUMNS} {LR_EPOCHS} epochs",
+            "lr",
+            lr_secure,
+            lr_check,
+            lr_plain,
+        ),
+    ]
+
+
+# -- running ---------------------------------------------------------------------------------------
 
 
 def barrier(ctx: Context) -> None:
@@ -141,17 +316,18 @@ def barrier(ctx: Context) -> None:
 
 def bench_job(ctx: Context, spec: dict[str, Any]) -> dict[str, Any]:
     """Run one workload on one protocol: end to end once, then timed repetitions."""
-    setup = PROTOCOLS[spec["protocol"]]
-    workload = next(w for w in WORKLOADS if w.name == spec["workload"])
-    x_plain, y_plain = inputs_for(workload, spec["size"])
+    setup = next(p for p in PROTOCOLS if p.name == spec["protocol"])
+    workload = next(w for w in workloads(spec["sizes"]) if w.name == spec["workload"])
+    plain = spu_inputs(spec["sizes"])[workload.inputs]
     owners = [p for p in ctx.parties if p not in setup.helpers]
     barrier(ctx)
     start = time.perf_counter()
     mpc = setup.make(ctx)
-    x = mpc.input(owners[0], x_plain if ctx.party == owners[0] else None)
-    y = mpc.input(owners[1], y_plain if ctx.party == owners[1] else None)
-    z = workload.secure(x, y)
-    revealed = mpc.reveal(z, to=owners[0])
+    shares = [
+        mpc.input(owner, value if ctx.party == owner else None)
+        for owner, value in zip(owners, plain, strict=False)
+    ]
+    revealed = mpc.reveal_many(workload.secure(mpc, shares), to=owners[0])
     end_to_end = time.perf_counter() - start
     times = []
     rounds = bytes_sent = 0
@@ -159,18 +335,18 @@ def bench_job(ctx: Context, spec: dict[str, Any]) -> dict[str, Any]:
         barrier(ctx)
         rounds_before, bytes_before = mpc.rounds, mpc.bytes_sent
         start = time.perf_counter()
-        workload.secure(x, y)
+        workload.secure(mpc, shares)
         times.append(time.perf_counter() - start)
         rounds, bytes_sent = mpc.rounds - rounds_before, mpc.bytes_sent - bytes_before
-    error = None
-    if revealed is not None:
-        error = float(np.max(np.abs(revealed - workload.plain(x_plain, y_plain))))
+    checks: list[tuple[str, float]] = []
+    if ctx.party == owners[0]:
+        checks = workload.check(plain, [np.asarray(r) for r in revealed])
     return {
         "times": times if mpc.holds_shares else [],
         "end_to_end": end_to_end,
         "rounds": rounds,
         "bytes": bytes_sent,
-        "error": error,
+        "checks": checks,
     }
 
 
@@ -183,7 +359,7 @@ def row(
     rounds: int | None = None,
     metric: str | None = None,
     value: float | None = None,
-) -> dict[str, Any]:
+) -> Row:
     return {
         "workload": workload,
         "system": system,
@@ -196,33 +372,25 @@ def row(
     }
 
 
-def mpc_rows(protocol: str, workload: Workload, quick: bool) -> list[dict[str, Any]]:
-    setup = PROTOCOLS[protocol]
-    size = workload.size(quick)
+def mpc_rows(setup: ProtocolSetup, workload: Workload, sizes: Sizes, quick: bool) -> list[Row]:
     parties = [f"p{i}" for i in range(setup.data_parties)] + list(setup.helpers)
     repeats = 2 if quick else 3
-    spec = {"protocol": protocol, "workload": workload.name, "size": size, "repeats": repeats}
+    spec = {"protocol": setup.name, "workload": workload.name, "sizes": sizes, "repeats": repeats}
     roles = {h: [Role.COMPUTE_HELPER] for h in setup.helpers}
-    results = simulate(bench_job, {p: spec for p in parties}, roles=roles, timeout=600)
+    results = simulate(bench_job, {p: spec for p in parties}, roles=roles, timeout=1800)
     first = results[parties[0]]
     timed = [r["times"] for r in results.values() if r["times"]]
-    per_run = [max(times[k] for times in timed) for k in range(repeats)]
+    runtime = min(max(times[k] for times in timed) for k in range(repeats))
     total_bytes = sum(r["bytes"] for r in results.values())
-    label = f"{workload.name} {describe(workload, size)} ({setup.label})"
     end_to_end = max(r["end_to_end"] for r in results.values())
-    return [
-        row(f"{label}, shared inputs", "confide", setup.data_parties, min(per_run),
-            total_bytes, first["rounds"], "max abs error", first["error"]),
-        row(f"{label}, end to end", "confide", setup.data_parties, end_to_end,
-            None, None, "max abs error", first["error"]),
-    ]  # fmt: skip
-
-
-def describe(workload: Workload, size: int) -> str:
-    x_shape, y_shape = workload.shapes(size)
-    if workload.name == "matmul":
-        return f"{x_shape[0]}x{x_shape[1]} @ {y_shape[0]}x{y_shape[1]}"
-    return f"of {size:.0e} elements"
+    system = f"confide-{setup.name}"
+    n = setup.data_parties
+    out = [
+        row(workload.name, system, n, runtime, total_bytes, first["rounds"], RUNTIME, runtime),
+        row(workload.name, system, n, end_to_end, None, None, END_TO_END, end_to_end),
+    ]
+    out += [row(workload.name, system, n, runtime, None, None, m, v) for m, v in first["checks"]]
+    return out
 
 
 def best_of(fn: Callable[[], object], repeats: int) -> float:
@@ -234,70 +402,127 @@ def best_of(fn: Callable[[], object], repeats: int) -> float:
     return min(times)
 
 
-def local_rows(quick: bool) -> list[dict[str, Any]]:
-    """Ring matmul on limbs against numpy's uint64 matmul; plaintext float64 references."""
-    n = 200 if quick else 1000
-    size = 100_000 if quick else 1_000_000
+def plaintext_rows(workload: Workload, sizes: Sizes) -> list[Row]:
+    """numpy float64 on the same inputs, one core; the AUC of the plaintext LR."""
+    inputs = spu_inputs(sizes)[workload.inputs]
+    seconds = best_of(lambda: workload.plain(inputs), 3)
+    rows = [row(workload.name, "plaintext", 1, seconds, metric=RUNTIME, value=seconds)]
+    if workload.name.startswith("lr "):
+        weights = lr_plain(inputs)
+        value = auc(inputs[0] @ weights[:-1] + weights[-1], inputs[1])
+        rows.append(row(workload.name, "plaintext", 1, seconds, metric=AUC, value=value))
+    return rows
+
+
+def ring_rows(side: int) -> list[Row]:
+    """Exact ring matmul on float64 limbs against numpy's uint64 matmul (one party, no MPC)."""
     rng = np.random.default_rng(1)
-    a = rng.integers(0, 2**64, (n, n), dtype=np.uint64, endpoint=False)
-    b = rng.integers(0, 2**64, (n, n), dtype=np.uint64, endpoint=False)
+    a = rng.integers(0, 2**64, (side, side), dtype=np.uint64, endpoint=False)
+    b = rng.integers(0, 2**64, (side, side), dtype=np.uint64, endpoint=False)
     exact = float(np.array_equal(ring_matmul(a, b), a @ b))
-    fa, fb = rng.uniform(-1, 1, (n, n)), rng.uniform(-1, 1, (n, n))
-    fx, fy = rng.uniform(-1, 1, size), rng.uniform(-1, 1, size)
-    label = f"{n}x{n} @ {n}x{n}"
+    name = f"ring matmul {side}x{side}x{side}"
     limbs = best_of(lambda: ring_matmul(a, b), 3)
+    numpy_seconds = best_of(lambda: a @ b, 1)
     return [
-        row(f"ring matmul {label}, float64 limbs", "confide", 1, limbs, None, None, "exact", exact),
-        row(f"ring matmul {label}, numpy uint64", "plaintext", 1, best_of(lambda: a @ b, 1)),
-        row(f"matmul {label}, numpy float64", "plaintext", 1, best_of(lambda: fa @ fb, 3)),
-        row(f"multiply of {size:.0e} elements, numpy float64", "plaintext", 1,
-            best_of(lambda: fx * fy, 5)),
-    ]  # fmt: skip
+        row(name, "confide", 1, limbs, metric=RUNTIME, value=limbs),
+        row(name, "confide", 1, limbs, metric="exact", value=exact),
+        row(name, "plaintext", 1, numpy_seconds, metric=RUNTIME, value=numpy_seconds),
+    ]
 
 
-def spu_reference(r: dict[str, Any]) -> float | None:
-    """The SPU figure quoted in issue 3 for a full-size "shared inputs" row, if any."""
-    if r["system"] != "confide" or "shared inputs" not in r["workload"]:
-        return None
-    for (protocol, name), seconds in SPU_REFERENCE.items():
-        if r["workload"].startswith(name + " ") and f"({protocol}," in r["workload"]:
-            return seconds
-    return None
+# -- SPU in the same run ---------------------------------------------------------------------------
 
 
-def print_table(rows: list[dict[str, Any]], quick: bool) -> None:
-    print(f"{'workload':<84} {'system':>9} {'seconds':>8} {'rounds':>6} {'MB sent':>8} "
-          f"{'metric':>13} {'value':>9} {'SPU ref*':>8} {'ratio*':>6}")  # fmt: skip
+def peer_rows(sizes: Sizes, quick: bool, protocols: Sequence[str]) -> list[Row]:
+    """Run the SPU script in its own virtualenv on the same sizes; its rows (none if it fails)."""
+    if not protocols:
+        return []
+    if not PEERS_PYTHON.exists():
+        print(f"{PEERS_PYTHON} is missing: run `make bench-peers` first", file=sys.stderr)
+        return []
+    with tempfile.TemporaryDirectory(prefix="confide-mpc-peers-") as tmp:
+        out = Path(tmp) / "rows.json"
+        command = [str(PEERS_PYTHON), str(PEERS_SCRIPT), "--json", str(out),
+                   "--protocols", ",".join(protocols), "--matmul", str(sizes.side),
+                   "--elements", str(sizes.elements), "--lr-rows", str(sizes.lr_rows)]  # fmt: skip
+        if quick:
+            command.append("--quick")
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        sys.stderr.write(done.stderr)
+        if done.returncode != 0 or not out.exists():
+            print(f"the SPU script failed (exit {done.returncode})", file=sys.stderr)
+            return []
+        rows: list[Row] = json.loads(out.read_text())
+        return rows
+
+
+def print_table(rows: Sequence[Row]) -> None:
+    print(f"{'workload':<26} {'system':<20} {'n':>2} {'metric':<22} {'value':>11} "
+          f"{'MB sent':>9} {'rounds':>7}")  # fmt: skip
     for r in rows:
-        reference = None if quick else spu_reference(r)
-        mb = f"{r['bytes_sent'] / 1e6:.1f}" if r["bytes_sent"] is not None else ""
-        value = f"{r['value']:.3g}" if r["value"] is not None else ""
-        ref = f"{reference:.3f}" if reference else ""
-        ratio = f"{r['seconds'] / reference:.2f}" if reference else ""
-        rounds = r["rounds"] if r["rounds"] is not None else ""
-        print(f"{r['workload']:<84} {r['system']:>9} {r['seconds']:>8.3f} {rounds:>6} {mb:>8} "
-              f"{r['metric'] or '':>13} {value:>9} {ref:>8} {ratio:>6}")  # fmt: skip
-    if not quick:
-        print("* SPU figures quoted in issue 3, measured elsewhere: orientation only.")
+        mb = "-" if r["bytes_sent"] is None else f"{r['bytes_sent'] / 1e6:.1f}"
+        rounds = "-" if r["rounds"] is None else str(r["rounds"])
+        value = "-" if r["value"] is None else f"{r['value']:.4g}"
+        print(f"{r['workload']:<26} {r['system']:<20} {r['parties']:>2} {r['metric'] or '':<22} "
+              f"{value:>11} {mb:>9} {rounds:>7}")  # fmt: skip
 
 
-def main() -> int:
+def print_ratios(rows: Sequence[Row]) -> None:
+    """Confide / SPU per workload and protocol, runtime and end to end, accuracy side by side."""
+    values = {(r["workload"], r["system"], r["metric"]): r["value"] for r in rows}
+    print("\nConfide / SPU, same sizes, same run (below 1: Confide is faster; target 0.5)")
+    print(f"{'workload':<26} {'comparison':<34} {'runtime':>8} {'end2end':>8} "
+          f"{'error':>17} {'auc':>13}")  # fmt: skip
+    workloads_seen = dict.fromkeys(r["workload"] for r in rows)
+    for workload in workloads_seen:
+        for setup in PROTOCOLS:
+            ours, theirs = f"confide-{setup.name}", f"spu-{setup.peer}"
+            ratios = []
+            for metric in (RUNTIME, END_TO_END):
+                a, b = values.get((workload, ours, metric)), values.get((workload, theirs, metric))
+                ratios.append(f"{a / b:.2f}" if a is not None and b else "-")
+            if ratios == ["-", "-"]:
+                continue
+            side_by_side = []
+            for metric in (ERROR, AUC):
+                a, b = values.get((workload, ours, metric)), values.get((workload, theirs, metric))
+                side_by_side.append("-" if a is None or b is None else f"{a:.2g} vs {b:.2g}")
+            print(f"{workload:<26} {ours + ' / ' + theirs:<34} {ratios[0]:>8} {ratios[1]:>8} "
+                  f"{side_by_side[0]:>17} {side_by_side[1]:>13}")  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, about a minute")
-    parser.add_argument("--peers", action="store_true", help="also run peer systems (SPU)")
+    parser.add_argument("--peers", action="store_true", help="also run SPU on the same workloads")
     parser.add_argument("--json", help="write the rows as JSON to this path")
-    args = parser.parse_args()
+    parser.add_argument("--workloads", help="comma-separated name prefixes (default: all)")
+    parser.add_argument("--protocols", help="comma-separated protocols (default: all)")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    chosen = workloads(sizes)
+    if args.workloads:
+        prefixes = [p.strip() for p in args.workloads.split(",") if p.strip()]
+        chosen = [w for w in chosen if any(w.name.startswith(p) for p in prefixes)]
+    setups = PROTOCOLS
+    if args.protocols:
+        names = {p.strip() for p in args.protocols.split(",")}
+        setups = [p for p in PROTOCOLS if p.name in names]
+    rows: list[Row] = [] if args.workloads else ring_rows(sizes.side)
+    for workload in chosen:
+        rows.extend(plaintext_rows(workload, sizes))
+        for setup in setups:
+            rows.extend(mpc_rows(setup, workload, sizes, args.quick))
     if args.peers:
-        print("peer systems (SPU) are not wired into bench/mpc.py yet; running Confide only",
-              file=sys.stderr)  # fmt: skip
-    rows = local_rows(args.quick)
-    for workload in WORKLOADS:
-        for protocol in PROTOCOLS:
-            rows.extend(mpc_rows(protocol, workload, args.quick))
-    print_table(rows, args.quick)
+        peers = sorted({s.peer for s in setups if s.peer is not None})
+        spu = peer_rows(sizes, args.quick, peers)
+        names = {w.name for w in chosen}
+        rows.extend(r for r in spu if r["workload"] in names)
+    print_table(rows)
+    if args.peers:
+        print_ratios(rows)
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as out:
-            json.dump(rows, out, indent=2)
+        Path(args.json).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from confide.mpc import MPC, Kind, Protocol, Provider, Semi2k, TrustedDealer
+from confide.mpc import MPC, Aby3, Kind, Protocol, Provider, Semi2k, TrustedDealer
 from confide.mpc.semi2k import Truncation
 from confide.runtime import Context, Role, simulate
 from tests.mpc.helpers import DEALER
@@ -46,6 +46,10 @@ SETUPS = {
     # SecureML's local truncation fails with probability 2^(bits + 1 - 64) per element: test
     # where that is 2^-33 (a failure in 4e5 runs of this test).
     "semi2k-2-local": Setup(2, lambda: Semi2k(Truncation.LOCAL), TrustedDealer, 30),
+    # aby3: three data parties and no dealer; the same two truncation methods (ABY3's local
+    # share truncation has SecureML's failure odds, tested at 2^-33 as above).
+    "aby3": Setup(3, Aby3, None, 62),
+    "aby3-local": Setup(3, lambda: Aby3(Truncation.LOCAL), None, 30),
 }
 
 

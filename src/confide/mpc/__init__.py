@@ -9,10 +9,16 @@ and a provider of correlated randomness (:class:`TrustedDealer`), each an object
         return mpc.reveal((x * x).sum(axis=0), to="bank")
 
 Modules: ``encoding`` (the ring and fixed point), ``ring`` (exact ring matmul on BLAS),
-``share``, ``protocol`` (the interface), ``semi2k``, ``correlations``, ``provider``, ``dealer``,
-``engine``; ``secure_sum`` (pairwise-masked sums of short vectors in Z_2^128).
+``share``, ``protocol`` (the interface), ``semi2k``, ``aby3`` (three parties, no dealer;
+its seeds in ``zero_sharing``), ``correlations``, ``provider``, ``dealer``,
+``engine``; ``circuits`` (boolean circuits: sign bit, bit decomposition), ``compare``
+(comparisons, max/argmax, where) and ``functions`` (sigmoid, exp, log, reciprocal, sqrt, ...),
+written once over the protocol interface and reached through the engine
+(``x < y``, ``mpc.where(c, x, y)``, ``mpc.sigmoid(x)``, ``mpc.softmax(x)``);
+``secure_sum`` (pairwise-masked sums of short vectors in Z_2^128).
 """
 
+from confide.mpc.aby3 import Aby3
 from confide.mpc.correlations import (
     AndTriple,
     BeaverTriple,
@@ -37,6 +43,7 @@ __all__ = [
     "MPC",
     "RING",
     "RING_BITS",
+    "Aby3",
     "AndTriple",
     "BeaverTriple",
     "Component",

@@ -7,6 +7,8 @@ Every party of the job runs the same code::
     w = mpc.input("platform", weights if ctx.party == "platform" else None)
     score = (x @ w) * 0.5 + 1.0
     result = mpc.reveal(score, to="bank")     # an array on the bank, None elsewhere
+    p = mpc.sigmoid(score)                    # fixed-point functions: confide.mpc.functions
+    clipped = mpc.where(x < 0, 0.0, x)        # comparisons give 0/1 integer shares
 
 The engine holds the context, a protocol (how shares are computed on) and a provider (where
 correlated randomness comes from), each an object of its own; shares (:class:`Share`) know their
@@ -37,6 +39,7 @@ from typing import Any, SupportsIndex
 import numpy as np
 
 from confide.errors import ConfigError, ProtocolError
+from confide.mpc import compare, functions
 from confide.mpc.correlations import matmul_shape
 from confide.mpc.encoding import (
     FRAC_BITS,
@@ -281,10 +284,12 @@ class MPC:
         products = self.protocol.mul_many(pairs)
         return self._settle(products, [(x.frac_bits, y.frac_bits) for x, y in pairs])
 
-    def div(self, x: Share, y: Any) -> Share:
-        """``x / y`` for a public divisor ``y`` (a multiplication by ``1 / y``)."""
+    def div(self, x: Any, y: Any) -> Share:
+        """``x / y``: a multiplication by ``1 / y`` for a public divisor; for a secret one,
+        ``x * reciprocal(y)`` (:mod:`confide.mpc.functions.roots`: range and error there)."""
         if isinstance(y, Share):
-            raise ConfigError("division by a secret value is not available yet")
+            self._mine(x, y)
+            return functions.div(x, y)
         divisor = np.asarray(y, dtype=np.float64)
         if np.any(divisor == 0):
             raise ConfigError("division by zero")
@@ -371,6 +376,122 @@ class MPC:
         check_engine(self, x)
         _require_boolean(x)
         return self.protocol.add_public(x, np.asarray(_ALL_ONES))
+
+    # -- comparisons (confide.mpc.compare) and functions (confide.mpc.functions) ------------
+
+    def less(self, x: Any, y: Any) -> Share:
+        """``x < y`` elementwise as an integer 0/1 share; either may be public (also ``x < y``)."""
+        self._mine(x, y)
+        return compare.less(x, y)
+
+    def greater(self, x: Any, y: Any) -> Share:
+        """``x > y`` elementwise as an integer 0/1 share (also ``x > y``)."""
+        self._mine(x, y)
+        return compare.greater(x, y)
+
+    def less_equal(self, x: Any, y: Any) -> Share:
+        """``x <= y`` elementwise as an integer 0/1 share (also ``x <= y``)."""
+        self._mine(x, y)
+        return compare.less_equal(x, y)
+
+    def greater_equal(self, x: Any, y: Any) -> Share:
+        """``x >= y`` elementwise as an integer 0/1 share (also ``x >= y``)."""
+        self._mine(x, y)
+        return compare.greater_equal(x, y)
+
+    def equal(self, x: Any, y: Any) -> Share:
+        """``x == y`` elementwise as an integer 0/1 share (``==`` on shares stays identity)."""
+        self._mine(x, y)
+        return compare.equal(x, y)
+
+    def sign(self, x: Share) -> Share:
+        """-1, 0 or 1 elementwise, as an integer share."""
+        self._mine(x)
+        return compare.sign(x)
+
+    def relu(self, x: Share) -> Share:
+        """``max(x, 0)`` elementwise."""
+        self._mine(x)
+        return compare.relu(x)
+
+    def where(self, condition: Share, x: Any, y: Any) -> Share:
+        """``x`` where the secret 0/1 ``condition`` is 1, else ``y`` (broadcasting)."""
+        self._mine(condition, x, y)
+        return compare.where(condition, x, y)
+
+    def maximum(self, x: Any, y: Any) -> Share:
+        """Elementwise maximum of two arrays (broadcasting)."""
+        self._mine(x, y)
+        return compare.maximum(x, y)
+
+    def minimum(self, x: Any, y: Any) -> Share:
+        """Elementwise minimum of two arrays (broadcasting)."""
+        self._mine(x, y)
+        return compare.minimum(x, y)
+
+    def max(self, x: Share, axis: int | None = None) -> Share:
+        """The maximum along ``axis`` (all elements by default)."""
+        self._mine(x)
+        return compare.amax(x, axis)
+
+    def min(self, x: Share, axis: int | None = None) -> Share:
+        """The minimum along ``axis`` (all elements by default)."""
+        self._mine(x)
+        return compare.amin(x, axis)
+
+    def argmax(self, x: Share, axis: int | None = None) -> Share:
+        """The index of the first maximum along ``axis``, as an integer share."""
+        self._mine(x)
+        return compare.argmax(x, axis)
+
+    def argmin(self, x: Share, axis: int | None = None) -> Share:
+        """The index of the first minimum along ``axis``, as an integer share."""
+        self._mine(x)
+        return compare.argmin(x, axis)
+
+    def sigmoid(self, x: Share, method: str = "accurate") -> Share:
+        """The logistic function: ``"accurate"`` (error 4e-4) or ``"fast"`` (error 0.056)."""
+        self._mine(x)
+        return functions.sigmoid(x, method)
+
+    def tanh(self, x: Share) -> Share:
+        """The hyperbolic tangent (error 8e-4)."""
+        self._mine(x)
+        return functions.tanh(x)
+
+    def exp(self, x: Share) -> Share:
+        """``e^x`` for ``x < 16.6`` (relative error 1e-5)."""
+        self._mine(x)
+        return functions.exp(x)
+
+    def log(self, x: Share) -> Share:
+        """The natural logarithm for ``2^-18 <= x < 2^42`` (absolute error 1e-5)."""
+        self._mine(x)
+        return functions.log(x)
+
+    def reciprocal(self, x: Share) -> Share:
+        """``1 / x`` for ``2^-18 <= |x| < 2^42`` (relative error 1e-6, plus 2^-17)."""
+        self._mine(x)
+        return functions.reciprocal(x)
+
+    def sqrt(self, x: Share) -> Share:
+        """The square root for ``0 <= x < 2^41`` (relative error 3e-6, plus 2^-18)."""
+        self._mine(x)
+        return functions.sqrt(x)
+
+    def rsqrt(self, x: Share) -> Share:
+        """``1 / sqrt(x)`` for ``2^-18 <= x < 2^41`` (relative error 2.5e-5)."""
+        self._mine(x)
+        return functions.rsqrt(x)
+
+    def softmax(self, x: Share, axis: int = -1) -> Share:
+        """Softmax along ``axis`` for ``|x| < 1.8e5`` (absolute error 2e-5)."""
+        self._mine(x)
+        return functions.softmax(x, axis)
+
+    def _mine(self, *values: Any) -> None:
+        """``ConfigError`` unless every share among ``values`` belongs to this engine."""
+        check_engine(self, *(v for v in values if isinstance(v, Share)))
 
     # -- fixed-point bookkeeping ---------------------------------------------------------------
 

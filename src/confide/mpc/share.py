@@ -253,6 +253,23 @@ class Share:
     def __truediv__(self, other: Any) -> Share:
         return self.engine.div(self, other)
 
+    def __rtruediv__(self, other: Any) -> Share:
+        return self.engine.div(other, self)
+
+    # -- comparisons through the engine (integer 0/1 shares; ``==`` stays identity) ------------
+
+    def __lt__(self, other: Any) -> Share:
+        return self.engine.less(self, other)
+
+    def __le__(self, other: Any) -> Share:
+        return self.engine.less_equal(self, other)
+
+    def __gt__(self, other: Any) -> Share:
+        return self.engine.greater(self, other)
+
+    def __ge__(self, other: Any) -> Share:
+        return self.engine.greater_equal(self, other)
+
     def __matmul__(self, other: Any) -> Share:
         return self.engine.matmul(self, other)
 
