@@ -141,11 +141,7 @@ class Aby3(Protocol):
 
     def __init__(self, truncation: Truncation | str = Truncation.PAIR) -> None:
         super().__init__()
-        try:
-            self.truncation = Truncation(truncation)
-        except ValueError as exc:
-            choices = ", ".join(t.value for t in Truncation)
-            raise ConfigError(f"truncation must be one of {choices}, got {truncation!r}") from exc
+        self.truncation = Truncation.parse(truncation)
         self._streams: ReplicatedStreams | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------

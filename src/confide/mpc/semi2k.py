@@ -99,6 +99,15 @@ class Truncation(str, Enum):
     #: SecureML's local shifts; free, two parties only, rare large errors.
     LOCAL = "local"
 
+    @classmethod
+    def parse(cls, value: Truncation | str) -> Truncation:
+        """``value`` as a ``Truncation``; ``ConfigError`` naming the choices otherwise."""
+        try:
+            return cls(value)
+        except ValueError as exc:
+            choices = ", ".join(t.value for t in cls)
+            raise ConfigError(f"truncation must be one of {choices}, got {value!r}") from exc
+
 
 class Semi2k(Protocol):
     """n-party additive sharing over Z_2^64 with a provider's correlations (module docstring)."""
@@ -108,11 +117,7 @@ class Semi2k(Protocol):
 
     def __init__(self, truncation: Truncation | str = Truncation.PAIR) -> None:
         super().__init__()
-        try:
-            self.truncation = Truncation(truncation)
-        except ValueError as exc:
-            choices = ", ".join(t.value for t in Truncation)
-            raise ConfigError(f"truncation must be one of {choices}, got {truncation!r}") from exc
+        self.truncation = Truncation.parse(truncation)
         self._pair_streams: dict[str, PRG] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------
