@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import resource
+import sys
 import time
 from pathlib import Path
 
@@ -17,6 +18,33 @@ from tests.runtime.test_simulate import failing, ring_pass
 
 def test_processes_over_grpc_give_the_same_results_as_threads() -> None:
     assert launch(ring_pass, {"a": 1, "b": 2, "c": 3}, timeout=30) == {"a": 3, "b": 1, "c": 2}
+
+
+def chatty(ctx: Context, lines: int) -> int:
+    """Writes ``lines`` lines to standard error, then exchanges once."""
+    for i in range(lines):
+        print(f"{ctx.party} step {i}", file=sys.stderr, flush=True)
+    ctx.broadcast("hello", lines)
+    return sum(ctx.gather("hello").values())
+
+
+def test_worker_output_reaches_the_callback_line_by_line() -> None:
+    seen: list[tuple[str, str]] = []
+    results = launch(
+        chatty, {"a": 2, "b": 3}, timeout=30, on_output=lambda p, line: seen.append((p, line))
+    )
+    assert results == {"a": 3, "b": 2}
+    assert [line for p, line in seen if p == "a" and "step" in line] == ["a step 0", "a step 1"]
+    assert [line for p, line in seen if p == "b" and "step" in line] == [
+        f"b step {i}" for i in range(3)
+    ]
+
+
+def test_a_failing_callback_does_not_fail_the_job() -> None:
+    def broken(party: str, line: str) -> None:
+        raise RuntimeError("display broke")
+
+    assert launch(chatty, {"a": 1, "b": 1}, timeout=30, on_output=broken) == {"a": 1, "b": 1}
 
 
 def dies_midway(ctx: Context, die: bool) -> int:

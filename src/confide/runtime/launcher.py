@@ -10,15 +10,20 @@ keys, free ports) in a temporary folder. Inputs and results travel as wire-forma
 Every process is cleaned up: when the launcher returns or raises, none is left running. A party
 that fails makes the others fail within their receive deadline; ``launch`` then raises
 ``PartyFailed`` with every failed party's error.
+
+A worker's standard error is kept (its last lines explain a failure); with ``on_output`` each of
+its lines is also handed over as it is written, so a long job can show its progress live.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -59,12 +64,15 @@ def launch(
     roles: Mapping[str, Iterable[Role | str]] | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
     job_timeout: float | None = None,
+    on_output: Callable[[str, str], None] | None = None,
 ) -> dict[str, Any]:
     """Run ``fn(ctx, inputs_by_party[party])`` in one process per party; return each result.
 
     ``federation`` is a ``federation.yaml`` whose keys sit beside it (as ``confide certs init``
     writes them); ``timeout`` is each receive's deadline; ``job_timeout`` bounds the whole run
     (default: ten receive deadlines), after which every process still running is killed.
+    ``on_output(party, line)`` is called from a reader thread for each line a worker writes to
+    its standard error, as it is written.
     """
     parties = list(inputs_by_party)
     if len(parties) < 2:
@@ -104,7 +112,9 @@ def launch(
                 processes[party] = subprocess.Popen(
                     command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
                 )
-            stderr = _wait(processes, job_timeout if job_timeout is not None else 10 * timeout)
+            readers = {p: _Reader(p, proc, on_output) for p, proc in processes.items()}
+            limit = job_timeout if job_timeout is not None else 10 * timeout
+            stderr = _wait(processes, readers, limit)
         finally:
             for process in processes.values():
                 if process.poll() is None:
@@ -113,18 +123,60 @@ def launch(
         return _collect(folder, parties, processes, stderr)
 
 
-def _wait(processes: Mapping[str, subprocess.Popen[bytes]], limit: float) -> dict[str, str]:
+class _Reader:
+    """Reads one worker's standard error on a thread: keeps it, and passes lines on."""
+
+    def __init__(
+        self,
+        party: str,
+        process: subprocess.Popen[bytes],
+        on_output: Callable[[str, str], None] | None,
+    ) -> None:
+        self._party = party
+        self._process = process
+        self._on_output = on_output
+        self._lines: list[str] = []
+        self._thread = threading.Thread(target=self._run, name=f"stderr-{party}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        stream = self._process.stderr
+        if stream is None:
+            return
+        for raw in iter(stream.readline, b""):
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            self._lines.append(line)
+            if self._on_output is not None:
+                # A display callback that fails must not end the job.
+                with contextlib.suppress(Exception):
+                    self._on_output(self._party, line)
+
+    def text(self) -> str:
+        """Everything read so far, once the stream has closed (waits a little for it)."""
+        self._thread.join(timeout=5.0)
+        return "\n".join(self._lines)
+
+
+def _wait(
+    processes: Mapping[str, subprocess.Popen[bytes]],
+    readers: Mapping[str, _Reader],
+    limit: float,
+) -> dict[str, str]:
     """Wait for every process up to ``limit`` seconds in all; return each one's stderr."""
     deadline = time.monotonic() + limit + _GRACE_S
     stderr: dict[str, str] = {}
     for party, process in processes.items():
+        killed = False
         try:
-            _, err = process.communicate(timeout=max(0.0, deadline - time.monotonic()))
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             process.kill()
-            _, err = process.communicate()
-            err += b"\nkilled: the job ran past its time limit"
-        stderr[party] = err.decode("utf-8", "replace")
+            process.wait()
+            killed = True
+        text = readers[party].text()
+        if killed:
+            text += "\nkilled: the job ran past its time limit"
+        stderr[party] = text
     return stderr
 
 
