@@ -1,0 +1,39 @@
+"""Reports for credit teams: one self-contained HTML page per job, with charts and tables.
+
+Build a :class:`CreditReport` (plain data: arrays, floats, strings and pandas tables) with
+:func:`credit_report`, which computes the metrics with :mod:`confide.metrics`, then write it
+with :func:`write_html` (or get the text from :func:`render_html`). The page holds the ROC and
+KS curves, the score distribution by class, IV by feature coloured by owner, WOE tables and
+charts, coefficients by owner, the scorecard, lift and calibration tables, the PSI between train
+and test scores, the disclosure list (who learned what in each step) and the run's metadata.
+
+Rendering is local to the report's owner and sends nothing. The charts are inline SVG drawn by
+:mod:`confide.report.svg`; the page has no JavaScript and no external reference.
+"""
+
+from confide.report.build import credit_report, ranking_metrics
+from confide.report.data import (
+    CreditReport,
+    DisclosureRow,
+    PartyInfo,
+    RunMetadata,
+    StageInfo,
+    disclosure_rows,
+    environment_versions,
+)
+from confide.report.render import SECTIONS, render_html, write_html
+
+__all__ = [
+    "SECTIONS",
+    "CreditReport",
+    "DisclosureRow",
+    "PartyInfo",
+    "RunMetadata",
+    "StageInfo",
+    "credit_report",
+    "disclosure_rows",
+    "environment_versions",
+    "ranking_metrics",
+    "render_html",
+    "write_html",
+]
