@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from confide.cli import audit, certs, demo, psi
+from confide.cli import audit, certs, data, demo, psi
 
 app = typer.Typer(
     name="confide",
@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 app.add_typer(audit.app, name="audit")
 app.add_typer(certs.app, name="certs")
+app.add_typer(data.app, name="data")
 app.command("demo")(demo.demo)
 app.command("psi")(psi.psi)
 
