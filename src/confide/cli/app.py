@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from confide.cli import audit, certs, data, demo, psi
+from confide.cli import audit, certs, credit, data, psi, stats_demo
 
 app = typer.Typer(
     name="confide",
@@ -15,8 +15,10 @@ app = typer.Typer(
 app.add_typer(audit.app, name="audit")
 app.add_typer(certs.app, name="certs")
 app.add_typer(data.app, name="data")
-app.command("demo")(demo.demo)
+app.command("credit")(credit.credit)
+app.command("demo")(credit.demo)
 app.command("psi")(psi.psi)
+app.command("stats-demo")(stats_demo.stats_demo)
 
 
 def main() -> None:

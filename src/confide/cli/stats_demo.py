@@ -1,4 +1,4 @@
-"""``confide demo``: joint statistics of three parties, as three processes over gRPC with mTLS.
+"""``confide stats-demo``: joint statistics of three parties, as processes over gRPC with mTLS.
 
 Generates customer tables for each party, runs :func:`confide.stats.joint_statistics` with one
 process per party on loopback (fresh keys and pinned certificates), and prints the secure
@@ -24,7 +24,7 @@ from confide.stats import DISCLOSURE, JointStatistics, joint_statistics_job, pla
 RELATIVE_TOLERANCE = 1e-9
 
 
-def demo(
+def stats_demo(
     parties: str = typer.Option(
         "bank,platform,partner", help="Comma-separated party names, one process each."
     ),

@@ -12,6 +12,7 @@ Rendering is local to the report's owner and sends nothing. The charts are inlin
 """
 
 from confide.report.build import credit_report, ranking_metrics
+from confide.report.credit_job import credit_job_report
 from confide.report.data import (
     CreditReport,
     DisclosureRow,
@@ -30,6 +31,7 @@ __all__ = [
     "PartyInfo",
     "RunMetadata",
     "StageInfo",
+    "credit_job_report",
     "credit_report",
     "disclosure_rows",
     "environment_versions",

@@ -1,0 +1,413 @@
+"""The credit-scoring job: PSI, WOE binning, IV selection, secure LR, prediction, scorecard.
+
+Every party of the job runs :func:`credit_job` (SPMD): the bank (label holder), one or two
+feature owners (the data platform, a partner) and, with two data parties, the dealer, which
+deals the MPC engine's correlated randomness and holds no data. Steps, each timed with the bytes
+it sent (:class:`~confide.jobs.credit.stages.StageClock`):
+
+1. **check**: every party compares the fingerprint of its settings with everyone else's.
+2. **load**: each data party reads its own table (:mod:`~confide.jobs.credit.tables`).
+3. **psi**: the data parties align their rows on the id column (:func:`confide.psi.align`).
+4. **split**: the label holder draws the train/test split and sends the test rows' positions to
+   the feature owners (positions in the aligned order, drawn without looking at any value).
+5. **binning**: each data party bins its own features on its training rows
+   (:func:`~confide.preprocessing.fit_bins`), locally.
+6. **woe**: per-bin event counts by MPC (:func:`~confide.preprocessing.vertical_woe`); every
+   party learns every feature's IV and keeps those at or above the threshold.
+7. **train**: secure logistic regression on the selected features' WOE values
+   (:class:`~confide.ml.linear.SecureLogisticRegression`); each owner receives its own
+   coefficients.
+8. **predict**: probabilities of the train and test rows, revealed to the label holder only.
+9. **share**: with ``share_model_with_label_holder`` the feature owners send the label holder
+   their coefficients (the WOE tables it already has), so it can assemble the whole scorecard.
+10. **evaluate**: the label holder computes the metrics and scorecard points
+    (:mod:`confide.metrics`, :mod:`confide.ml.scorecard`).
+
+Each data party returns :class:`~confide.jobs.credit.outcome.CreditOutcome` as a dict (wire
+values only), with what that party learned; the dealer returns its stage times. The label
+holder's outcome is what the report is made of (:func:`confide.report.credit_job_report`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from confide import psi
+from confide.errors import ConfigError, ProtocolError
+from confide.jobs.credit.outcome import CreditOutcome, disclosure_dicts, woe_table_dict
+from confide.jobs.credit.settings import CreditSettings, PartyTable
+from confide.jobs.credit.stages import Emit, StageClock, print_progress
+from confide.jobs.credit.tables import feature_columns, labels_of, read_table
+from confide.metrics import summary
+from confide.ml.linear import SecureLogisticRegression
+from confide.ml.scorecard import Scaling, Scorecard, base_points, owner_points
+from confide.mpc import MPC, Aby3, Semi2k, TrustedDealer
+from confide.preprocessing import (
+    BinSpec,
+    WoeResult,
+    assign_bins,
+    fit_bins,
+    vertical_woe,
+    woe_transform,
+)
+from confide.runtime.context import Context
+from confide.runtime.disclosure import Disclosure
+
+__all__ = ["DISCLOSURE", "credit_job", "run_credit"]
+
+DISCLOSURE = (
+    Disclosure(
+        "the feature owners",
+        "which aligned rows are test rows (positions only)",
+        "the label holder draws the split without looking at any value and sends the positions",
+    ),
+    Disclosure(
+        "the label holder (with share_model_with_label_holder)",
+        "each feature owner's coefficients, so it can build the whole scorecard",
+        "the owners' bin labels and WOE tables already reach it in the woe step",
+    ),
+)
+
+
+def credit_job(ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Run the credit job as this party; ``inputs``: ``{"settings": ..., "table": ...}``.
+
+    ``settings`` is :meth:`CreditSettings.to_dict` (the same at every party); ``table`` is this
+    data party's :meth:`PartyTable.to_dict` (``None`` at the dealer). Progress lines go to
+    standard error (:func:`~confide.jobs.credit.stages.print_progress`).
+    """
+    settings = CreditSettings.from_dict(inputs["settings"])
+    raw_table = inputs.get("table")
+    table = PartyTable.from_dict(raw_table) if raw_table is not None else None
+    return run_credit(ctx, settings, table).to_dict()
+
+
+def run_credit(
+    ctx: Context,
+    settings: CreditSettings,
+    table: PartyTable | None,
+    *,
+    emit: Emit | None = print_progress,
+    frame: pd.DataFrame | None = None,
+) -> CreditOutcome:
+    """The job as this party (see the module docstring); ``frame`` replaces reading ``table``."""
+    _check_parties(ctx, settings)
+    me = ctx.party
+    is_data = me in settings.data_parties
+    if is_data and table is None and frame is None:
+        raise ConfigError(f"{me!r} is a data party of the job and must give its table")
+    if not is_data and (table is not None or frame is not None):
+        raise ConfigError(f"{me!r} holds no data in this job and must not give a table")
+    clock = StageClock(ctx, emit)
+    outcome = CreditOutcome(party=me, settings=settings.to_dict())
+    with ctx.scope("credit"):
+        with clock.stage("check"):
+            _agree(ctx, settings)
+        local = _Local()
+        if is_data:
+            with clock.stage("load"):
+                local.load(settings, me, table, frame)
+                outcome.rows = local.rows
+            with clock.stage("psi"):
+                local.align(ctx, settings)
+                outcome.intersection = local.intersection
+                clock.say("psi", f"{local.intersection:,} customers in common")
+            with clock.stage("split"):
+                local.split(ctx, settings)
+                outcome.train_size, outcome.test_size = local.train_size, local.test_size
+            with clock.stage("binning"):
+                local.bin(settings)
+        mpc = _engine(ctx, settings)
+        with clock.stage("woe"):
+            woe = vertical_woe(
+                mpc,
+                local.train_bins,
+                local.specs,
+                local.train_labels,
+                label_holder=settings.label_holder,
+                min_bin_rows=settings.min_bin_share,
+            )
+            selected = woe.selected(settings.iv_threshold, max_features=settings.max_features)
+            if not selected:
+                raise ConfigError(
+                    f"no feature reaches the IV threshold {settings.iv_threshold}: lower it"
+                )
+            clock.say("woe", f"{len(selected)} of {len(woe.iv)} features kept by IV")
+        outcome.iv = dict(woe.iv)
+        outcome.owners = dict(woe.owners)
+        outcome.selected = list(selected)
+        outcome.woe_tables = {name: woe_table_dict(t) for name, t in woe.tables.items()}
+        mine = [f for f in selected if woe.owners[f] == me]
+        x_train, x_test = local.woe_features(mine, woe) if is_data else (None, None)
+        model = SecureLogisticRegression(
+            mpc,
+            label_holder=settings.label_holder,
+            epochs=settings.epochs,
+            batch_size=settings.batch_size,
+            learning_rate=settings.learning_rate,
+            l2=settings.l2,
+            random_state=_model_seed(settings),
+        )
+        with clock.stage("train"):
+            model.fit(x_train, local.train_labels)
+            clock.say("train", f"{model.n_iter_} epochs")
+        with clock.stage("predict"):
+            outcome.train_scores = model.predict_proba(x_train)
+            outcome.test_scores = model.predict_proba(x_test)
+        if is_data:
+            own = np.asarray(model.coef_, dtype=np.float64).tolist()
+            outcome.coefficients = {me: dict(zip(mine, own, strict=True))}
+        with clock.stage("share"):
+            _share_model(ctx, settings, outcome)
+        if me == settings.label_holder:
+            with clock.stage("evaluate"):
+                intercept = float(model.intercept_)
+                _evaluate(settings, outcome, local, woe, intercept)
+                clock.say("evaluate", _headline(outcome))
+        outcome.disclosures = disclosure_dicts(_disclosures(settings, model))
+    outcome.stages = [stage.to_dict() for stage in clock.stages]
+    outcome.rounds = mpc.rounds
+    return outcome
+
+
+class _Local:
+    """One data party's own data through the job (nothing here leaves the party)."""
+
+    def __init__(self) -> None:
+        self.frame: pd.DataFrame | None = None
+        self.features: list[str] = []
+        self.labels: np.ndarray | None = None
+        self.rows = 0
+        self.intersection = 0
+        self.test_mask = np.zeros(0, dtype=bool)
+        self.specs: dict[str, BinSpec] | None = None
+        self.train_bins: np.ndarray | None = None
+        self.train_labels: np.ndarray | None = None
+        self.test_labels: np.ndarray | None = None
+
+    @property
+    def train_size(self) -> int:
+        return int((~self.test_mask).sum())
+
+    @property
+    def test_size(self) -> int:
+        return int(self.test_mask.sum())
+
+    def load(
+        self,
+        settings: CreditSettings,
+        party: str,
+        table: PartyTable | None,
+        frame: pd.DataFrame | None,
+    ) -> None:
+        data = frame if frame is not None else read_table(table.path if table else "")
+        is_bank = party == settings.label_holder
+        label = settings.label_column if is_bank else None
+        requested = table.features if table is not None else None
+        self.features = feature_columns(data, settings.id_column, label, requested)
+        if is_bank:
+            labels_of(data, settings.label_column)  # refuse bad labels before any protocol
+        elif settings.label_column in data.columns:
+            raise ConfigError(
+                f"{party!r} holds a column named like the label ({settings.label_column!r}): "
+                "only the label holder may"
+            )
+        if data[settings.id_column].isna().any():
+            raise ConfigError(f"the id column {settings.id_column!r} has missing values")
+        self.frame = data
+        self.rows = len(data)
+
+    def align(self, ctx: Context, settings: CreditSettings) -> None:
+        assert self.frame is not None
+        aligned = psi.align(
+            ctx,
+            self.frame,
+            settings.id_column,
+            parties=settings.data_parties,
+            receivers=settings.data_parties,
+            protocol=settings.psi,
+        )
+        if aligned is None:
+            raise ProtocolError("the PSI gave this data party no rows")
+        if len(aligned) == 0:
+            raise ConfigError("the data parties have no customer in common")
+        self.frame = aligned
+        self.intersection = len(aligned)
+
+    def split(self, ctx: Context, settings: CreditSettings) -> None:
+        n = self.intersection
+        if ctx.party == settings.label_holder:
+            seed = settings.split_seed
+            if seed is None:
+                seed = secrets.randbits(63)
+            # Not secret: which rows are test rows is told to the owners anyway.
+            order = np.random.default_rng(seed).permutation(n)
+            test = np.zeros(n, dtype=bool)
+            test[order[: round(settings.test_fraction * n)]] = True
+            for owner in settings.feature_owners:
+                ctx.send(owner, "split", test)
+        else:
+            received = ctx.recv(settings.label_holder, "split")
+            if (
+                not isinstance(received, np.ndarray)
+                or received.dtype != np.bool_
+                or received.shape != (n,)
+            ):
+                raise ProtocolError("the label holder sent a malformed train/test split")
+            test = received
+        if test.all() or not test.any():
+            raise ConfigError("the split leaves no training or no test rows: too few customers")
+        self.test_mask = test
+        if ctx.party == settings.label_holder:
+            assert self.frame is not None
+            labels = labels_of(self.frame, settings.label_column)
+            self.train_labels, self.test_labels = labels[~test], labels[test]
+            if self.train_labels.min() == self.train_labels.max():
+                raise ConfigError("the training rows hold one class only")
+
+    def bin(self, settings: CreditSettings) -> None:
+        assert self.frame is not None
+        train = self.frame.loc[~self.test_mask, self.features]
+        self.specs = fit_bins(
+            train,
+            self.features,
+            method=settings.binning,  # type: ignore[arg-type]
+            n_bins=settings.n_bins,
+            min_rows=settings.min_bin_share,
+            single_bin="drop",
+        )
+        if not self.specs:
+            raise ConfigError("none of this party's features can be binned (all constant?)")
+        self.train_bins = assign_bins(train, self.specs)
+
+    def woe_features(self, names: list[str], woe: WoeResult) -> tuple[np.ndarray, np.ndarray]:
+        assert self.frame is not None and self.specs is not None
+        specs = {name: self.specs[name] for name in names}
+        values = woe_transform(self.frame[names], specs, woe.tables).to_numpy(dtype=np.float64)
+        return values[~self.test_mask], values[self.test_mask]
+
+
+def _check_parties(ctx: Context, settings: CreditSettings) -> None:
+    if set(ctx.parties) != set(settings.parties):
+        raise ConfigError(
+            f"the job's parties {sorted(ctx.parties)} are not the settings' "
+            f"{sorted(settings.parties)}"
+        )
+
+
+def _agree(ctx: Context, settings: CreditSettings) -> None:
+    mine = settings.fingerprint()
+    ctx.broadcast("settings", mine)
+    differ = sorted(p for p, theirs in ctx.gather("settings").items() if theirs != mine)
+    if differ:
+        raise ConfigError(f"parties {differ} run the job with other settings")
+
+
+def _engine(ctx: Context, settings: CreditSettings) -> MPC:
+    if settings.dealer is not None:
+        return MPC(ctx, Semi2k(), TrustedDealer(dealer=settings.dealer))
+    return MPC(ctx, Aby3())
+
+
+def _model_seed(settings: CreditSettings) -> int | None:
+    # Every party must shuffle the same way: the seed is part of the agreed settings.
+    return settings.split_seed
+
+
+def _share_model(ctx: Context, settings: CreditSettings, outcome: CreditOutcome) -> None:
+    if not settings.share_model_with_label_holder or ctx.party == settings.dealer:
+        return
+    bank = settings.label_holder
+    if ctx.party != bank:
+        ctx.send(bank, "coefficients", outcome.coefficients[ctx.party])
+        return
+    for owner in settings.feature_owners:
+        received = ctx.recv(owner, "coefficients")
+        if not isinstance(received, dict) or not all(
+            isinstance(k, str) and isinstance(v, float) for k, v in received.items()
+        ):
+            raise ProtocolError(f"{owner!r} sent malformed coefficients")
+        unknown = [f for f in received if outcome.owners.get(f) != owner]
+        if unknown:
+            raise ProtocolError(f"{owner!r} sent coefficients of features it does not own")
+        outcome.coefficients[owner] = received
+
+
+def _evaluate(
+    settings: CreditSettings,
+    outcome: CreditOutcome,
+    local: _Local,
+    woe: WoeResult,
+    intercept: float,
+) -> None:
+    assert local.train_labels is not None and local.test_labels is not None
+    assert outcome.train_scores is not None and outcome.test_scores is not None
+    outcome.train_labels = local.train_labels
+    outcome.test_labels = local.test_labels
+    assert local.frame is not None
+    ids = local.frame[settings.id_column].to_numpy()
+    outcome.train_ids = _wire_ids(ids[~local.test_mask])
+    outcome.test_ids = _wire_ids(ids[local.test_mask])
+    outcome.metrics = {
+        "train": summary(local.train_labels, outcome.train_scores),
+        "test": summary(local.test_labels, outcome.test_scores),
+    }
+    outcome.intercept = intercept
+    scaling = Scaling(
+        pdo=settings.pdo, base_score=settings.base_score, base_odds=settings.base_odds
+    )
+    parts = [
+        owner_points(
+            {name: woe.tables[name].woe for name in coefficients},
+            {name: list(woe.tables[name].labels) for name in coefficients},
+            coefficients,
+            scaling,
+            owner=owner,
+        )
+        for owner, coefficients in outcome.coefficients.items()
+        if coefficients
+    ]
+    card = Scorecard(
+        scaling, base_points(intercept, scaling), tuple(parts), base_owner=settings.label_holder
+    )
+    outcome.scorecard = {str(k): list(v) for k, v in card.to_frame().to_dict("list").items()}
+    outcome.test_points = scaling.score(_logit(outcome.test_scores))
+
+
+def _wire_ids(ids: np.ndarray) -> np.ndarray | list[str]:
+    if ids.dtype.kind in "iub":
+        return ids.astype(np.int64)
+    return [str(v) for v in ids]
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    clipped = np.clip(p, 1e-12, 1 - 1e-12)
+    return np.asarray(np.log(clipped / (1 - clipped)), dtype=np.float64)
+
+
+def _headline(outcome: CreditOutcome) -> str:
+    test = outcome.metrics.get("test", {})
+    return f"test AUC {test.get('auc', float('nan')):.4f}, KS {test.get('ks', float('nan')):.4f}"
+
+
+def _disclosures(
+    settings: CreditSettings, model: SecureLogisticRegression
+) -> list[tuple[str, Disclosure]]:
+    from confide.ml import scorecard
+    from confide.preprocessing import vertical
+
+    steps: list[tuple[str, tuple[Disclosure, ...]]] = [
+        ("psi", psi.disclosure(settings.psi, len(settings.data_parties))),
+        ("split", DISCLOSURE[:1]),
+        ("woe", vertical.DISCLOSURE),
+        ("train and predict", model.disclosure),
+        ("scorecard", scorecard.DISCLOSURE),
+    ]
+    if settings.share_model_with_label_holder:
+        steps.append(("share", DISCLOSURE[1:]))
+    return [(step, item) for step, items in steps for item in items]
