@@ -1,6 +1,7 @@
 """SS-LR benchmark: secure logistic regression as three processes over gRPC, beside scikit-learn.
 
-    python bench/sslr.py [--quick] [--rows N] [--epochs E] [--sigmoid linear,clamped] [--json PATH]
+    python bench/sslr.py [--quick] [--peers] [--rows N] [--epochs E] [--sigmoid linear,clamped]
+        [--json PATH]
 
 Workload (as ``bench/boost.py`` and ``bench/peers/secretflow/make_data.py``):
 ``make_classification(rows, 40, random_state=0)`` (100,000 rows; 10,000 with ``--quick``) split
@@ -27,9 +28,12 @@ bank's rounds, the three parties' bytes and the bank's seconds per step, and
 ``... (predict)`` for the vertical prediction of the test rows. scikit-learn's
 ``LogisticRegression()`` (lbfgs, default ``C=1``) trains in this process on the same split.
 
-``--json PATH`` writes ``{"rows": [...], "peers": []}``: ``rows`` in the format of
-``DESIGN.md``; ``peers`` is for the rows of peer systems (SecretFlow SS-LR), which a separate
-runner fills in. The table code (:func:`print_table`) takes any such rows.
+``--peers`` also runs SecretFlow's SS-LR (``SSRegression``, semi2k, two processes) on the same
+arrays in the same run, through ``bench/secretflow_peer.py`` and the ``.venv-sf`` virtualenv
+(``make bench-peers-sf``), and prints each Confide row's time ratio to it.
+``--json PATH`` writes ``{"rows": [...], "peers": [...]}``: ``rows`` in the format of
+``DESIGN.md``; ``peers`` the rows of peer systems. The table code (:func:`print_table`) takes
+any such rows.
 """
 
 from __future__ import annotations
@@ -170,6 +174,34 @@ def print_table(rows: Sequence[Row]) -> None:
               f"{rounds:>8} {mb:>9}")  # fmt: skip
 
 
+def peer_rows(data: dict[str, np.ndarray], name: str, epochs: int) -> list[Row]:
+    """SecretFlow SS-LR on the same arrays (its runner's defaults: 3 epochs, batch 1024)."""
+    import secretflow_peer
+
+    reason = secretflow_peer.available()
+    if reason is not None:
+        print(f"SecretFlow skipped: {reason}", file=sys.stderr)
+        return []
+    if epochs != 3:
+        print("note: SecretFlow's runner trains 3 epochs", file=sys.stderr)
+    try:
+        return [secretflow_peer.run("sf_sslr.py", data, name, system="secretflow-ss-lr")]
+    except (RuntimeError, OSError) as exc:
+        print(f"SecretFlow failed: {exc}", file=sys.stderr)
+        return []
+
+
+def print_ratios(rows: Sequence[Row], peers: Sequence[Row]) -> None:
+    """Each Confide row's training time over the peer's, and the AUC difference."""
+    for peer in peers:
+        for r in rows:
+            if r["system"].startswith("confide") and r["workload"] == peer["workload"]:
+                ratio = r["seconds"] / peer["seconds"]
+                gap = (r["value"] or 0.0) - (peer["value"] or 0.0)
+                print(f"{r['system']} / {peer['system']}: time ratio {ratio:.2f}, "
+                      f"AUC difference {gap:+.4f}")  # fmt: skip
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_ROWS} rows")
@@ -178,7 +210,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--sigmoid", default="linear,clamped", help="comma-separated: linear, clamped, accurate"
     )
-    parser.add_argument("--json", help="write {'rows': [...], 'peers': []} to this path")
+    parser.add_argument("--peers", action="store_true", help="also run SecretFlow SS-LR")
+    parser.add_argument("--json", help="write {'rows': [...], 'peers': [...]} to this path")
     args = parser.parse_args(argv)
     rows_total = args.rows or (QUICK_ROWS if args.quick else FULL_ROWS)
     data = make_data(rows_total)
@@ -188,9 +221,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = {**SETTINGS, "epochs": args.epochs, "sigmoid": sigmoid}
         rows += confide_rows(data, name, settings)
     rows += sklearn_rows(data, name)
-    print_table(rows)
+    peers = peer_rows(data, name, args.epochs) if args.peers else []
+    print_table(rows + peers)
+    print_ratios(rows, peers)
     if args.json:
-        document = {"rows": rows, "peers": []}
+        document = {"rows": rows, "peers": peers}
         Path(args.json).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     return 0
 

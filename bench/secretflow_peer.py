@@ -1,0 +1,68 @@
+"""Run a SecretFlow runner of ``bench/peers/secretflow/`` on Confide's data, for ``--peers``.
+
+The runners live in their own virtualenv (``.venv-sf``, Python 3.10: ``make bench-peers-sf``)
+and never import Confide. This module writes the arrays to an npz file in the runners' format,
+starts ``.venv-sf/bin/python bench/peers/secretflow/<script> --data X.npz --json Y.json``, and
+turns its JSON into a row of ``DESIGN.md``'s format (``seconds`` = SecretFlow's fit time,
+``metric`` ``auc``). See ``bench/peers/secretflow/README.md`` for the contract.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = ROOT / ".venv-sf" / "bin" / "python"
+RUNNERS = ROOT / "bench" / "peers" / "secretflow"
+ARRAYS = ("x_train_a", "x_train_b", "y_train", "x_test_a", "x_test_b", "y_test")
+
+
+def available() -> str | None:
+    """``None`` when the runners can run; otherwise why not (for the table)."""
+    if not PYTHON.exists():
+        return f"{PYTHON} is missing: run `make bench-peers-sf` first"
+    return None
+
+
+def run(
+    script: str,
+    data: Mapping[str, np.ndarray],
+    workload: str,
+    *,
+    system: str = "secretflow",
+    extra_args: Sequence[str] = (),
+    timeout: float = 7_200.0,
+) -> dict[str, Any]:
+    """Run ``script`` on ``data`` (the six arrays); return one benchmark row."""
+    reason = available()
+    if reason is not None:
+        raise RuntimeError(reason)
+    with tempfile.TemporaryDirectory(prefix="confide-sf-") as tmp:
+        npz, out = Path(tmp) / "data.npz", Path(tmp) / "result.json"
+        arrays: dict[str, Any] = {name: np.asarray(data[name]) for name in ARRAYS}
+        np.savez(npz, **arrays)
+        command = [str(PYTHON), str(RUNNERS / script), "--data", str(npz), "--json", str(out)]
+        done = subprocess.run(
+            [*command, *extra_args], capture_output=True, text=True, timeout=timeout, check=False
+        )
+        if done.returncode != 0 or not out.exists():
+            tail = " | ".join(done.stderr.strip().splitlines()[-3:])
+            raise RuntimeError(f"{script} failed with code {done.returncode}: {tail}")
+        result = json.loads(out.read_text())
+    return {
+        "workload": workload,
+        "system": system,
+        "parties": 2,
+        "seconds": float(result["fit_seconds"]),
+        "bytes_sent": None,
+        "rounds": None,
+        "metric": "auc",
+        "value": float(result["test_auc"]),
+    }
