@@ -46,3 +46,18 @@ $(PEERS_STAMP): bench/peers/requirements.txt
 
 clean:
 	rm -rf $(VENV) $(PEERS) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# SecretFlow 1.14 beside Confide (`bench/peers/secretflow/`); it installs only on Python 3.10:
+# the first working python3.10 on PATH or under pyenv (override with PYTHON310=...).
+PYTHON310 ?= $(shell for p in $$(command -v python3.10) $$(ls -d $$(pyenv root 2>/dev/null)/versions/3.10.*/bin/python 2>/dev/null | sort -rV); do $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null && echo $$p && break; done)
+SF := .venv-sf
+SF_STAMP := $(SF)/.installed
+
+.PHONY: bench-peers-sf
+bench-peers-sf: $(SF_STAMP)
+
+$(SF_STAMP): bench/peers/secretflow/requirements.txt
+	@test -n "$(PYTHON310)" || { echo "bench-peers-sf: no Python 3.10 found; set PYTHON310=" >&2; exit 1; }
+	test -x $(SF)/bin/python || $(PYTHON310) -m venv $(SF)
+	$(SF)/bin/python -m pip install --quiet -r bench/peers/secretflow/requirements.txt
+	touch $(SF_STAMP)
