@@ -59,3 +59,39 @@ MPC_RING_BITS = 64
 #: 2**22 (4.2e6), too little for unscaled credit amounts; 16 bits would lose a quarter of the
 #: resolution for headroom few workloads need. See ``confide.mpc.encoding``.
 MPC_FRAC_BITS = 18
+
+#: Okamoto-Uchiyama modulus ``n = p**2 * q`` by default: 2048 bits (p of 683 bits, q of 682).
+#: Breaking OU means factoring ``n``. The general number field sieve does not care about the
+#: form ``p**2 * q``, so it costs what it costs for an RSA or Paillier modulus of the same length:
+#: about 112-bit security at 2048 bits, 128 at 3072 (NIST SP 800-57 Part 1 Rev. 5, table 2).
+#: The attacks special to ``p**r * q`` (Boneh, Durfee and Howgrave-Graham, "Factoring N = p^r q
+#: for large r", CRYPTO 1999) beat it only for ``r`` near ``log p``, not for ``r = 2``, and ECM
+#: (record factor 274 bits) is far from a 683-bit ``p``. HEU and SecretFlow default to 2048 too.
+OU_KEY_BITS = 2048
+
+#: OU modulus length for 128-bit security (p and q of 1024 bits), as PAILLIER_KEY_BITS_128.
+OU_KEY_BITS_128 = 3072
+
+#: Shortest OU modulus accepted for a new key or from a peer, as PAILLIER_MIN_KEY_BITS; smaller
+#: keys exist only for tests, behind an explicit ``allow_weak=True``.
+OU_MIN_KEY_BITS = 2048
+
+#: Bits of the random exponent ``r`` of an OU encryption ``g**m * h**r``: ``2 * 128``. The best
+#: known way to find a short exponent (Pollard's lambda method, or baby-step giant-step) costs
+#: ``2**(bits/2)`` group operations, so ``2 * COMPUTATIONAL_SECURITY_BITS`` bits match the
+#: security level (van Oorschot and Wiener, "On Diffie-Hellman key agreement with short
+#: exponents", EUROCRYPT 1996). That ``h**r`` with so short an ``r`` is indistinguishable from
+#: ``h**r`` with ``r`` uniform modulo the order of ``h`` is the short-exponent assumption (Koshiba
+#: and Kurosawa, "Short exponent Diffie-Hellman problems", PKC 2004, relate it to the discrete
+#: logarithm with short exponents). HEU takes 110 bits at 2048; we take 256 at every size.
+OU_RANDOM_BITS = 2 * COMPUTATIONAL_SECURITY_BITS
+
+#: Bits of the secret prime ``t`` that divides ``p - 1`` in the OU key (Coron, Naccache and
+#: Paillier, "Accelerating Okamoto-Uchiyama's public-key cryptosystem", Electronics Letters
+#: 35(4), 1999): decryption raises to ``t`` instead of ``p - 1``. Pollard's rho in the subgroup of
+#: order ``t`` costs ``2**(bits/2)``, hence ``2 * COMPUTATIONAL_SECURITY_BITS`` (HEU: 224 at 2048).
+OU_SUBGROUP_BITS = 2 * COMPUTATIONAL_SECURITY_BITS
+
+#: Fractional bits of the OU fixed-point encoding of floats: the same scale as Paillier's, so an
+#: array decodes alike under either scheme (an OU plaintext holds 681 bits at 2048, ample room).
+OU_FRAC_BITS = PAILLIER_FRAC_BITS

@@ -1,4 +1,5 @@
-"""Encrypted histograms decrypt to exactly the plaintext sums, by every path; bad replies fail."""
+"""Encrypted histograms decrypt to exactly the plaintext sums, by every path and under both
+schemes (OU and Paillier); bad replies fail."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from confide.crypto.paillier import PrivateKey, PublicKey, generate_keypair
+from confide.crypto import he
 from confide.crypto.parallel import WorkerPool
 from confide.errors import ConfigError, ProtocolError
 from confide.ml.boost.encrypted_histogram import (
@@ -21,12 +22,14 @@ from confide.ml.boost.encrypted_histogram import (
 )
 from confide.ml.boost.histogram import plain_histograms, quantize
 
-KeyPair = tuple[PublicKey, PrivateKey]
+KeyPair = tuple[he.PublicKey, he.PrivateKey]
+PAIRS = {scheme: he.generate_keypair(scheme, 1024, allow_weak=True) for scheme in he.Scheme}
 
 
-@pytest.fixture(scope="module")
-def keys() -> KeyPair:
-    return generate_keypair(1024, allow_weak=True)
+@pytest.fixture(params=list(he.Scheme), ids=[s.value for s in he.Scheme])
+def keys(request: pytest.FixtureRequest) -> KeyPair:
+    """1024-bit test keys of each scheme."""
+    return PAIRS[request.param]
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +52,7 @@ def _round_trip(
     pk, sk = keys
     rng = np.random.default_rng(seed)
     pairs = quantize(rng.normal(size=(n, n_classes)), rng.uniform(0, 0.25, (n, n_classes)), 24)
-    layout = GradientLayout.plan(n_classes, 24, n, pk.bits)
+    layout = GradientLayout.plan(n_classes, 24, n, he.packing_bits(pk))
     encrypted = encrypt_gradients(sk, pairs, layout)
     bins = np.stack([rng.integers(0, c, size=n) for c in cells], axis=1).astype(np.int32)
     features = np.arange(len(cells))
@@ -95,18 +98,21 @@ def test_all_classes_in_one_ciphertext(keys: KeyPair) -> None:
 
 def test_classes_split_over_ciphertexts_and_a_pool(keys: KeyPair, pool: WorkerPool) -> None:
     pk, _ = keys
-    layout = GradientLayout.plan(17, 24, 200, pk.bits)
-    assert len(layout.chunks) > 1  # a 1024-bit key holds 15 classes here
+    layout = GradientLayout.plan(17, 24, 200, he.packing_bits(pk))
+    assert len(layout.chunks) > 1  # a 1024-bit key holds 15 classes (Paillier) or 5 (OU)
     _round_trip(keys, n=200, cells=[5, 3, 6], n_nodes=3, n_classes=17, pool=pool, seed=4)
 
 
 def test_layout_arithmetic() -> None:
-    layout = GradientLayout.plan(1, 24, 100_000, 2048)
+    layout = GradientLayout.plan(1, 24, 100_000, 2046)  # Paillier-2048 packs 2046 bits
     assert layout.chunks == ((0,),)
     assert layout.packing(0).slot_bits == 24 + 17 + 1
-    assert layout.cells_per_ciphertext(0) == 2046 // 84
-    assert GradientLayout.plan(24, 24, 100_000, 2048).chunks == (tuple(range(24)),)
-    assert len(GradientLayout.plan(25, 24, 100_000, 2048).chunks) == 2
+    assert layout.cells_per_ciphertext(0) == 2046 // 84 == 24
+    assert GradientLayout.plan(24, 24, 100_000, 2046).chunks == (tuple(range(24)),)
+    assert len(GradientLayout.plan(25, 24, 100_000, 2046).chunks) == 2
+    ou_layout = GradientLayout.plan(9, 24, 100_000, 682)  # OU-2048 packs 682 bits
+    assert ou_layout.chunks == (tuple(range(8)), (8,))
+    assert ou_layout.cells_per_ciphertext(0) == 1 and ou_layout.cells_per_ciphertext(1) == 8
     assert [s.stop - s.start for s in segments(5)] == [2, 2, 1]
     assert packed_count(3, np.array([4, 4, 4]), per=5) == [-(-24 // 5), -(-12 // 5)]
     with pytest.raises(ConfigError, match="2\\*\\*53"):
@@ -119,22 +125,24 @@ def test_layout_arithmetic() -> None:
 
 def test_bad_replies_are_refused(keys: KeyPair) -> None:
     pk, sk = keys
-    layout = GradientLayout.plan(1, 24, 10, pk.bits)
+    layout = GradientLayout.plan(1, 24, 10, he.packing_bits(pk))
     request = TreeRequest(1, np.arange(1), np.array([4]), 0, 0)
-    good = sk.encrypt(
-        layout.packing(0).stacked(layout.cells_per_ciphertext(0)).pack([5, 7, -3, 2, 0, 0, 1, 1])
+    good = he.encrypt(
+        sk,
+        layout.packing(0).stacked(layout.cells_per_ciphertext(0)).pack([5, 7, -3, 2, 0, 0, 1, 1]),
     )
     decoded = decode_histograms(sk, good.to_wire(), [request], layout)
     assert decoded[0][0].tolist() == [[5, 7], [-3, 2], [0, 0], [1, 1]]
     with pytest.raises(ProtocolError, match="expected 1 ciphertexts"):
         decode_histograms(
             sk,
-            (good + good).to_wire() | {"ciphertexts": np.zeros((2, 256), np.uint8)},
+            (good + good).to_wire() | {"ciphertexts": np.zeros((2, pk.ciphertext_bytes), np.uint8)},
             [request],
             layout,
         )
-    negative = sk.encrypt(
-        layout.packing(0).stacked(layout.cells_per_ciphertext(0)).pack([5, -7, 0, 0, 0, 0, 0, 0])
+    negative = he.encrypt(
+        sk,
+        layout.packing(0).stacked(layout.cells_per_ciphertext(0)).pack([5, -7, 0, 0, 0, 0, 0, 0]),
     )
     with pytest.raises(ProtocolError, match="negative"):
         decode_histograms(sk, negative.to_wire(), [request], layout)

@@ -28,6 +28,7 @@ def test_init_stores_parameters_only() -> None:
     params = model.get_params()
     assert params["label_holder"] == "bank" and params["max_depth"] == 3
     assert params["n_estimators"] == 10 and params["objective"] == "binary:logistic"
+    assert params["he"] == "ou" and params["key_bits"] == 2048
     assert not any(name.endswith("_") for name in vars(model))
     assert model.set_params(max_depth=4) is model and model.max_depth == 4
     with pytest.raises(ConfigError, match="no setting"):

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from confide.errors import PartyFailed
+from confide.crypto.he import Scheme
+from confide.errors import ConfigError, PartyFailed
 from confide.ml.boost.hello import KeySettings, check_inputs
 from confide.ml.boost.params import BoostParams
 from confide.runtime import Context, simulate
@@ -34,6 +35,17 @@ def test_key_settings_must_agree() -> None:
     with pytest.raises(PartyFailed) as info:
         simulate(hello, {"bank": {"X": X, "y": Y, "keys": weak}, "platform": {"X": X}})
     assert all("different keys" in text for text in info.value.errors.values())
+
+
+def test_schemes_must_agree() -> None:
+    paillier = KeySettings(scheme=Scheme.PAILLIER)
+    assert KeySettings().scheme is Scheme.OU
+    assert KeySettings(scheme="ou").scheme is Scheme.OU  # type: ignore[arg-type]
+    with pytest.raises(PartyFailed) as info:
+        simulate(hello, {"bank": {"X": X, "y": Y, "keys": paillier}, "platform": {"X": X}})
+    assert all("different keys" in text for text in info.value.errors.values())
+    with pytest.raises(ConfigError, match="unknown encryption scheme"):
+        KeySettings(scheme="rsa")  # type: ignore[arg-type]
 
 
 def test_too_few_rows() -> None:

@@ -1,5 +1,8 @@
 """Vertical SecureBoost against its plaintext twin and XGBoost, bad inputs, and gRPC processes.
 
+The default scheme is OU; the twin tests run under both OU and Paillier, since the trees must
+not depend on the scheme.
+
 Tolerances:
 
 - against the twin with the same fixed-point gradients: *equal* — every model part (shapes,
@@ -48,17 +51,17 @@ THREE = {"bank": X[:, :2], "platform": X[:, 2:5], "partner": X[:, 5:]}
 
 
 def fit_job(ctx: Context, spec: dict[str, Any]) -> dict[str, Any]:
-    model = SecureBoost(spec["label_holder"], **TEST_KEY, **spec["settings"])
+    model = SecureBoost(spec["label_holder"], **TEST_KEY, he=spec["he"], **spec["settings"])
     model.fit(ctx, spec.get("X"), spec.get("y"))
     margin = model.predict_margin(ctx, spec.get("X_test", spec.get("X")))
     return {"model": model, "margin": margin}
 
 
 def run_secure(
-    tables: dict[str, Any], y: Any, label_holder: str = "bank", **settings: Any
+    tables: dict[str, Any], y: Any, label_holder: str = "bank", he: str = "ou", **settings: Any
 ) -> dict[str, dict[str, Any]]:
     inputs: dict[str, dict[str, Any]] = {
-        party: {"X": table, "settings": settings, "label_holder": label_holder}
+        party: {"X": table, "settings": settings, "label_holder": label_holder, "he": he}
         for party, table in tables.items()
     }
     inputs[label_holder]["y"] = y
@@ -88,9 +91,9 @@ def assert_equal_parts(a: ModelPart, b: ModelPart) -> None:
 
 
 def assert_equals_twin(
-    tables: dict[str, Any], y: Any, label_holder: str = "bank", **settings: Any
+    tables: dict[str, Any], y: Any, label_holder: str = "bank", he: str = "ou", **settings: Any
 ) -> dict[str, dict[str, Any]]:
-    secure = run_secure(tables, y, label_holder, **settings)
+    secure = run_secure(tables, y, label_holder, he, **settings)
     twin = PlainBoost(label_holder, BoostParams(**settings)).fit(tables, y)
     for party in tables:
         assert_equal_parts(secure[party]["model"].model_, twin.parts_[party])
@@ -123,11 +126,12 @@ TARGETS = {
 }
 
 
+@pytest.mark.parametrize("he", ["ou", "paillier"])
 @pytest.mark.parametrize(("name", "settings"), CASES, ids=[c[0] for c in CASES])
-def test_secure_model_equals_the_twin(name: str, settings: dict[str, Any]) -> None:
+def test_secure_model_equals_the_twin(name: str, settings: dict[str, Any], he: str) -> None:
     defaults: dict[str, Any] = {"n_estimators": 3, "max_depth": 3, "max_bin": 8}
     y = TARGETS.get(name, BINARY)
-    assert_equals_twin(THREE, y, **{**defaults, **settings})
+    assert_equals_twin(THREE, y, he=he, **{**defaults, **settings})
 
 
 def test_early_stopping_keeps_the_best_round() -> None:
@@ -190,8 +194,15 @@ def failures(inputs: dict[str, dict[str, Any]]) -> dict[str, str]:
     return info.value.errors
 
 
-def spec(x: Any, y: Any = None, label_holder: str = "bank", **settings: Any) -> dict[str, Any]:
-    out = {"X": x, "label_holder": label_holder, "settings": {"n_estimators": 1, **settings}}
+def spec(
+    x: Any, y: Any = None, label_holder: str = "bank", he: str = "ou", **settings: Any
+) -> dict[str, Any]:
+    out = {
+        "X": x,
+        "label_holder": label_holder,
+        "he": he,
+        "settings": {"n_estimators": 1, **settings},
+    }
     if y is not None:
         out["y"] = y
     return out
@@ -229,6 +240,12 @@ def test_other_configuration_errors() -> None:
     assert "only the label holder" in errors["platform"]
     errors = failures({"bank": spec(X[:, :3], BINARY), "platform": spec(X[:, 3:], max_depth=2)})
     assert all("different params" in e for e in errors.values())
+    errors = failures({"bank": spec(X[:, :3], BINARY), "platform": spec(X[:, 3:], he="paillier")})
+    assert all("different keys" in e and "'scheme'" in e for e in errors.values())
+    errors = failures(
+        {"bank": spec(X[:, :3], BINARY, he="rsa"), "platform": spec(X[:, 3:], he="rsa")}
+    )
+    assert all("unknown encryption scheme 'rsa'" in e for e in errors.values())
     errors = failures(
         {
             "bank": spec(X[:, :3], BINARY, label_holder="nobody"),
@@ -329,6 +346,7 @@ def credit_binary(n_estimators: int, max_depth: int, n_jobs: int) -> None:
             "X": tables[party],
             "X_test": tests[party],
             "label_holder": "bank",
+            "he": "ou",
             "settings": {**settings, "n_jobs": n_jobs},
         }
         for party in tables
@@ -384,6 +402,7 @@ def test_credit_three_classes_against_xgboost_logloss() -> None:
             "X": tables[party],
             "X_test": tests[party],
             "label_holder": "bank",
+            "he": "ou",
             "settings": settings,
         }
         for party in tables

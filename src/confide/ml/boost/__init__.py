@@ -1,4 +1,4 @@
-"""Vertical gradient boosting: SecureBoost over Paillier, its plaintext twin, and the split model.
+"""Vertical gradient boosting: SecureBoost over OU or Paillier, its plaintext twin, the split model.
 
 Public names:
 

@@ -1,15 +1,19 @@
-"""Gradient histograms under Paillier: packed gradients in, packed encrypted bin sums out.
+"""Gradient histograms under additively homomorphic encryption: packed gradients in, packed
+encrypted bin sums out. Either scheme of :mod:`confide.crypto.he` serves: Paillier or
+Okamoto-Uchiyama (OU), chosen by the label holder's key.
 
 The three steps of SecureBoost's inner loop that touch ciphertexts:
 
 1. :func:`encrypt_gradients` (label holder, once per round): each sampled row's ``(g, h)`` of
    every class, as fixed-point integers, packed side by side in one plaintext
    (:class:`~confide.crypto.encoding.Packing`, two slots per class) and encrypted — one
-   ciphertext per row for up to ``(key_bits - 2) // (2 * slot_bits)`` classes (24 at 2048 bits
-   for 100,000 rows), so a softmax round costs no more encryptions than a binary one.
+   ciphertext per row for up to ``capacity_bits // (2 * slot_bits)`` classes, where
+   ``capacity_bits`` (:func:`~confide.crypto.he.packing_bits`) is 2046 for Paillier-2048 and 682
+   for OU-2048: 24 or 8 classes for 100,000 rows, so a softmax round costs no more encryptions
+   than a binary one while its classes fit.
 2. :func:`encrypted_histograms` (passive party, per level): for every requested node and every
    feature, the encrypted sum of the packed gradients of the node's rows per bin, joined
-   ``per`` cells to a ciphertext (:meth:`~confide.crypto.paillier.EncryptedArray.pack`) and
+   ``per`` cells to a ciphertext (:meth:`~confide.crypto.he.HEArray.pack`) and
    re-randomised. Features go in *segments* of two consecutive features; for a segment the
    party may first sum by (bin of feature 1, bin of feature 2) pairs and then sum the pair
    cells into each feature's bins: ``m + 2 G`` ciphertext multiplications for ``m`` rows and
@@ -34,8 +38,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from confide.crypto import he
 from confide.crypto.encoding import Packing
-from confide.crypto.paillier import EncryptedArray, Noise, PrivateKey, PublicKey
 from confide.crypto.parallel import WorkerPool, split
 from confide.errors import ConfigError, ProtocolError
 from confide.ml.boost.histogram import GradientPairs
@@ -64,17 +68,18 @@ class GradientLayout:
 
     ``chunks[c]`` lists the classes of ciphertext ``c`` of each row (one chunk unless the key
     is too short for all classes). Every slot has room for ``n_rows`` sums of ``bits``-bit
-    values.
+    values. ``capacity_bits`` is the most bits a packed plaintext may span under the key
+    (:func:`~confide.crypto.he.packing_bits`).
     """
 
     n_classes: int
     bits: int
     n_rows: int
-    key_bits: int
+    capacity_bits: int
     chunks: tuple[tuple[int, ...], ...]
 
     @classmethod
-    def plan(cls, n_classes: int, bits: int, n_rows: int, key_bits: int) -> GradientLayout:
+    def plan(cls, n_classes: int, bits: int, n_rows: int, capacity_bits: int) -> GradientLayout:
         """The layout for these sizes; :class:`ConfigError` if not even one class fits a key."""
         if bits - 1 + max(1, n_rows).bit_length() > _EXACT_FLOAT_BITS:
             raise ConfigError(
@@ -82,15 +87,15 @@ class GradientLayout:
                 "stops being exact: lower gradient_bits"
             )
         slot = Packing(bits, max(1, n_rows), 1).slot_bits
-        per_chunk = (key_bits - 2) // (2 * slot)
+        per_chunk = capacity_bits // (2 * slot)
         if per_chunk < 1:
             raise ConfigError(
-                f"a {key_bits}-bit key cannot hold two {slot}-bit gradient slots; "
-                "use a longer key or fewer gradient_bits"
+                f"a key whose plaintexts hold {capacity_bits} bits cannot hold two {slot}-bit "
+                "gradient slots; use a longer key or fewer gradient_bits"
             )
         classes = list(range(n_classes))
         chunks = tuple(tuple(classes[i : i + per_chunk]) for i in range(0, n_classes, per_chunk))
-        return cls(n_classes, bits, n_rows, key_bits, chunks)
+        return cls(n_classes, bits, n_rows, capacity_bits, chunks)
 
     def packing(self, chunk: int) -> Packing:
         """The slot layout of ciphertext ``chunk``: ``(g, h)`` of each of its classes."""
@@ -98,7 +103,7 @@ class GradientLayout:
 
     def cells_per_ciphertext(self, chunk: int) -> int:
         """How many histogram cells of ``chunk`` one packed ciphertext carries."""
-        return max(1, (self.key_bits - 2) // self.packing(chunk).total_bits)
+        return max(1, self.capacity_bits // self.packing(chunk).total_bits)
 
     def locate(self, k: int) -> tuple[int, int]:
         """``(chunk, position)`` of class ``k``."""
@@ -141,13 +146,13 @@ def packed_count(n_nodes: int, cells: IntArray, per: int) -> list[int]:
 
 
 def encrypt_gradients(
-    key: PrivateKey,
+    key: he.PrivateKey,
     pairs: GradientPairs,
     layout: GradientLayout,
     *,
     pool: WorkerPool | None = None,
-    noise: Noise | None = None,
-) -> list[EncryptedArray]:
+    noise: he.Noise | None = None,
+) -> list[he.EncryptedArray]:
     """One encrypted array per chunk of classes, one ciphertext per row (see the module)."""
     if not pairs.quantized:
         raise ConfigError("only quantized gradients can be encrypted")
@@ -157,7 +162,7 @@ def encrypt_gradients(
         slots[:, 0::2] = pairs.g[:, classes]
         slots[:, 1::2] = pairs.h[:, classes]
         plaintexts = layout.packing(c).pack(slots)
-        out.append(key.encrypt(plaintexts, pool=pool, noise=noise))
+        out.append(he.encrypt(key, plaintexts, pool=pool, noise=noise))
     return out
 
 
@@ -165,7 +170,7 @@ def encrypt_gradients(
 
 
 def encrypted_histograms(
-    gradients: EncryptedArray,
+    gradients: he.HEArray,
     ciphertext_rows: npt.NDArray[np.uint8],
     bins: npt.NDArray[np.int32],
     node_rank: npt.NDArray[np.int64],
@@ -199,29 +204,30 @@ def encrypted_histograms(
         ]
     else:
         rows = np.ascontiguousarray(ciphertext_rows[chosen])
-        n = int(gradients.public_key.n)
+        key = tuple(sorted(gradients.public_key.to_wire().items()))
         groups = split(len(parts), pool.processes)
-        tasks = [(n, rows, ranks, request.n_nodes, parts[g], per, shift) for g in groups]
+        tasks = [(key, rows, ranks, request.n_nodes, parts[g], per, shift) for g in groups]
         blocks = [block for result in pool.map(_work_segments, tasks) for block in result]
     return np.concatenate(blocks, axis=0) if blocks else np.zeros((0, width), dtype=np.uint8)
 
 
 @functools.lru_cache(maxsize=4)
-def _worker_public_key(n: int) -> PublicKey:
+def _worker_public_key(key: tuple[tuple[str, Any], ...]) -> he.PublicKey:
     # The parent process of the same party already checked this key against its own policy.
-    return PublicKey(n, allow_weak=True)
+    wire = dict(key)
+    return he.public_key_from_wire(wire, wire["scheme"], allow_weak=True)
 
 
 def _work_segments(task: tuple[Any, ...]) -> list[npt.NDArray[np.uint8]]:
     """Pool task: packed sums of some segments of one tree (runs in a worker process)."""
-    n, rows, ranks, n_nodes, parts, per, shift = task
-    pub = _worker_public_key(n)
-    subset = EncryptedArray.from_wire(pub, {"frac_bits": 0, "ciphertexts": rows})
+    key, rows, ranks, n_nodes, parts, per, shift = task
+    pub = _worker_public_key(key)
+    subset = he.array_from_own_rows(pub, rows)  # checked by this party's main process
     return [_packed_segment(subset, ranks, n_nodes, b, c, per, shift) for b, c in parts]
 
 
 def _packed_segment(
-    gradients: EncryptedArray,
+    gradients: he.HEArray,
     ranks: IntArray,
     n_nodes: int,
     bins: npt.NDArray[np.int32],
@@ -236,12 +242,12 @@ def _packed_segment(
 
 
 def _segment_sums(
-    gradients: EncryptedArray,
+    gradients: he.HEArray,
     ranks: IntArray,
     n_nodes: int,
     bins: npt.NDArray[np.int32],
     cells: tuple[int, ...],
-) -> EncryptedArray:
+) -> he.HEArray:
     """Encrypted sums in the order node, feature, cell (``n_nodes * sum(cells)`` of them)."""
     ranks = ranks.astype(np.int64)
     if len(cells) == 2:
@@ -264,13 +270,13 @@ def _segment_sums(
 
 
 def _sums_by_pairs(
-    gradients: EncryptedArray,
+    gradients: he.HEArray,
     pair: IntArray,
     present: IntArray,
     n_nodes: int,
     c1: int,
     c2: int,
-) -> EncryptedArray:
+) -> he.HEArray:
     """Sum rows by (node, bin 1, bin 2) first, then each pair cell into both features' bins."""
     size = n_nodes * c1 * c2
     joint = gradients.group_sum(pair, size)
@@ -292,7 +298,7 @@ def _sums_by_pairs(
 
 
 def decode_histograms(
-    key: PrivateKey,
+    key: he.PrivateKey,
     wire: object,
     requests: Sequence[TreeRequest],
     layout: GradientLayout,
@@ -309,8 +315,8 @@ def decode_histograms(
         per = layout.cells_per_ciphertext(request.chunk)
         counts.append(packed_count(request.n_nodes, request.cells, per))
     expected = sum(sum(c) for c in counts)
-    array = EncryptedArray.from_wire(key.public_key, wire, count=expected)
-    ints = key.decrypt_ints(array, pool=pool) if expected else []
+    array = he.array_from_wire(key.public_key, wire, count=expected)
+    ints = he.decrypt_ints(key, array, pool=pool) if expected else []
     out = []
     start = 0
     for request, segment_counts in zip(requests, counts, strict=True):

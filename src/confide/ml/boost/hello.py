@@ -15,12 +15,13 @@ from typing import Any
 
 import numpy as np
 
+from confide.crypto.he import Scheme
 from confide.errors import ConfigError, ProtocolError
 from confide.ml.boost.inputs import FeatureTable, as_feature_table
 from confide.ml.boost.messages import read_dict
 from confide.ml.boost.objective import LabelEncoding, encode_labels
 from confide.ml.boost.params import BoostParams
-from confide.params import PAILLIER_KEY_BITS
+from confide.params import OU_KEY_BITS
 from confide.runtime.context import Context
 
 __all__ = ["KeySettings", "check_inputs"]
@@ -28,11 +29,16 @@ __all__ = ["KeySettings", "check_inputs"]
 
 @dataclass(frozen=True)
 class KeySettings:
-    """The label holder's Paillier key: its length, and whether a short test key is allowed
-    (passive parties refuse a key below the floor unless they allow it too)."""
+    """The label holder's homomorphic key: its scheme (Okamoto-Uchiyama by default, the faster;
+    or Paillier), its length, and whether a short test key is allowed (passive parties refuse a
+    key below the floor unless they allow it too). ``ConfigError`` for an unknown scheme."""
 
-    key_bits: int = PAILLIER_KEY_BITS
+    key_bits: int = OU_KEY_BITS
     allow_weak_key: bool = False
+    scheme: Scheme = Scheme.OU
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scheme", Scheme.parse(self.scheme))
 
 
 def check_inputs(
@@ -82,7 +88,11 @@ def check_inputs(
     mine = {
         "label_holder": label_holder,
         "params": params.to_wire(),
-        "keys": {"key_bits": keys.key_bits, "allow_weak_key": keys.allow_weak_key},
+        "keys": {
+            "scheme": keys.scheme.value,
+            "key_bits": keys.key_bits,
+            "allow_weak_key": keys.allow_weak_key,
+        },
         "rows": table.n_rows,
         "features": table.n_features,
         "groups": encoded.n_groups if encoded is not None else 0,

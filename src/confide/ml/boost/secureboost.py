@@ -1,4 +1,5 @@
-"""Vertical SecureBoost: the label holder and the feature owners grow trees over Paillier.
+"""Vertical SecureBoost: the label holder and the feature owners grow trees over homomorphic
+encryption — Okamoto-Uchiyama (OU) by default, or Paillier (``KeySettings.scheme``).
 
 Rows are aligned beforehand (PSI): row ``i`` is the same customer at every party. The *label
 holder* (active party) holds the labels and perhaps features; every other party (*passive*)
@@ -13,7 +14,7 @@ Steps
    stops with the same clear error if anything is off: a :class:`ConfigError` for its own input, a
    :class:`ProtocolError` naming the peer otherwise (missing labels, a party without
    features, different row counts, different settings).
-2. **Setup** (1 round): the label holder makes a Paillier key pair and sends the public key and
+2. **Setup** (1 round): the label holder makes a key pair and sends the public key and
    the validation rows (for early stopping); each passive party bins its features on the
    training rows (:mod:`.binning`) and returns the number of bins of each feature and whether
    it has missing values.
@@ -38,11 +39,12 @@ Steps
    rounds kept.
 
 Rounds and bytes, for ``N`` rows, ``d`` levels, ``T`` rounds, ``F`` passive features with
-``B`` cells, ``k``-byte ciphertexts (512 at 2048 bits): the label holder sends ``T * N * k``
-bytes of ciphertexts (one per sampled row and round, whatever the number of classes) and
-``T * d * 4 * N`` bytes of node positions per passive party; a passive party sends, per built
-node, ``F * B / c`` ciphertexts (``c`` cells per ciphertext, 24 for 100,000 rows at 2048
-bits) and one bit per row of each node it splits. ``2 d + 1`` rounds per boosting round.
+``B`` cells, ``k``-byte ciphertexts (OU-2048: 256; Paillier-2048: 512): the label holder
+sends ``T * N * k`` bytes of ciphertexts (one per sampled row and round, whatever the number of
+classes) and ``T * d * 4 * N`` bytes of node positions per passive party; a passive party
+sends, per built node, ``F * B / c`` ciphertexts (``c`` cells per ciphertext for 100,000 rows at
+2048 bits: 8 under OU, 24 under Paillier) and one bit per row of each node it splits.
+``2 d + 1`` rounds per boosting round.
 
 Threat model and who learns what
 --------------------------------
@@ -70,7 +72,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from confide.crypto.paillier import EncryptedArray, Noise, PrivateKey, PublicKey, generate_keypair
+from confide.crypto import he
 from confide.crypto.parallel import WorkerPool
 from confide.errors import ConfigError, ProtocolError
 from confide.ml.boost.binning import FeatureBins, fit_bins
@@ -131,7 +133,7 @@ DISCLOSURE = (
     Disclosure(
         "no party but the label holder",
         "labels, gradients, leaf values or predictions",
-        "gradients travel under the label holder's Paillier key",
+        "gradients travel under the label holder's OU or Paillier key",
     ),
 )
 
@@ -211,7 +213,7 @@ class _Clock:
 class _NoiseFiller:
     """Makes the next round's encryption randomness in the background, a batch at a time."""
 
-    def __init__(self, noise: Noise, pool: WorkerPool | None) -> None:
+    def __init__(self, noise: he.Noise, pool: WorkerPool | None) -> None:
         self._noise = noise
         self._pool = pool
         self._stop = threading.Event()
@@ -276,7 +278,7 @@ class _LabelHolder:
         self.rounds = 1  # the hello
         self.k_groups = labels.n_groups
         # Set in run() and start_round():
-        self.secret: PrivateKey
+        self.secret: he.PrivateKey
         self.own_bins: FeatureBins
         self.layout: CellLayout
         self.bins: npt.NDArray[np.int32]
@@ -293,8 +295,8 @@ class _LabelHolder:
         ctx, params = self.ctx, self.params
         n_rows = self.table.n_rows
         with self.clock("keygen"):
-            public, self.secret = generate_keypair(
-                self.keys.key_bits, allow_weak=self.keys.allow_weak_key
+            public, self.secret = he.generate_keypair(
+                self.keys.scheme, self.keys.key_bits, allow_weak=self.keys.allow_weak_key
             )
         valid = (
             validation_split(n_rows, params.validation_fraction, params.random_state)
@@ -302,11 +304,11 @@ class _LabelHolder:
             else None
         )
         # Randomness for the first round's encryptions, made while the parties set up.
-        self.noise = Noise(self.secret)
+        self.noise = he.new_noise(self.secret)
         self.filler = _NoiseFiller(self.noise, self.pool)
         train_count = n_rows if valid is None else int((~valid).sum())
         first = GradientLayout.plan(
-            self.k_groups, params.gradient_bits, train_count, self.secret.public_key.bits
+            self.k_groups, params.gradient_bits, train_count, he.packing_bits(public)
         )
         self.filler.start(round(train_count * params.subsample) * len(first.chunks))
         try:
@@ -334,7 +336,7 @@ class _LabelHolder:
             stats={"rounds": self.rounds, "boosting_rounds": result.rounds_run},
         )
 
-    def _setup(self, public: PublicKey, valid: npt.NDArray[np.bool_] | None) -> CellLayout:
+    def _setup(self, public: he.PublicKey, valid: npt.NDArray[np.bool_] | None) -> CellLayout:
         """Send the key and validation rows, bin the own features, collect the bin layout."""
         ctx, params = self.ctx, self.params
         n_rows = self.table.n_rows
@@ -392,7 +394,10 @@ class _LabelHolder:
     ) -> None:
         self.rows, self.pairs, self.tree_features = rows, pairs, list(tree_features)
         self.gradient_layout = GradientLayout.plan(
-            self.k_groups, self.params.gradient_bits, len(rows), self.secret.public_key.bits
+            self.k_groups,
+            self.params.gradient_bits,
+            len(rows),
+            he.packing_bits(self.secret.public_key),
         )
         with self.clock("encrypt"):
             self.filler.wait()
@@ -575,7 +580,9 @@ class _Passive:
     def run(self) -> TrainOutcome:
         lh, n_rows = self.lh, self.table.n_rows
         setup = read_dict(lh, "setup", self._recv("setup"), {"public_key", "valid_rows"})
-        self.public = PublicKey.from_wire(setup["public_key"], allow_weak=self.keys.allow_weak_key)
+        self.public = he.public_key_from_wire(
+            setup["public_key"], self.keys.scheme, allow_weak=self.keys.allow_weak_key
+        )
         if self.public.bits != self.keys.key_bits:
             raise ProtocolError(
                 f"{lh!r} sent a {self.public.bits}-bit key, the settings say {self.keys.key_bits}"
@@ -650,14 +657,14 @@ class _Passive:
             for f in features
         ]
         self.layout = GradientLayout.plan(
-            self.k_groups, self.params.gradient_bits, len(self.rows), self.public.bits
+            self.k_groups, self.params.gradient_bits, len(self.rows), he.packing_bits(self.public)
         )
         wires = command["gradients"]
         if not isinstance(wires, list) or len(wires) != len(self.layout.chunks):
             raise ProtocolError(f"{lh!r} sent {type(wires).__name__} as encrypted gradients")
         with self.clock("receive_check"):
             self.gradients = [
-                EncryptedArray.from_wire(self.public, w, count=len(self.rows)) for w in wires
+                he.array_from_wire(self.public, w, count=len(self.rows)) for w in wires
             ]
         self.raw = [w["ciphertexts"] for w in wires]
         self.round_splits = [[] for _ in range(self.k_groups)]
