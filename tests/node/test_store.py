@@ -32,7 +32,11 @@ SPEC = job_of(JOB)
 LEGAL = {
     ("proposed", "approved"),
     ("proposed", "refused"),
+    ("proposed", "failed"),
+    ("proposed", "cancelled"),
     ("approved", "running"),
+    ("approved", "failed"),
+    ("approved", "cancelled"),
     ("running", "finished"),
     ("running", "failed"),
     ("running", "cancelled"),

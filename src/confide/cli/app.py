@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from confide.cli import audit, certs, credit, data, psi, stats_demo
+from confide.cli import audit, certs, credit, data, job, node, psi, stats_demo
 
 app = typer.Typer(
     name="confide",
@@ -15,6 +15,8 @@ app = typer.Typer(
 app.add_typer(audit.app, name="audit")
 app.add_typer(certs.app, name="certs")
 app.add_typer(data.app, name="data")
+app.add_typer(job.app, name="job")
+app.add_typer(node.app, name="node")
 app.command("credit")(credit.credit)
 app.command("demo")(credit.demo)
 app.command("psi")(psi.psi)

@@ -12,10 +12,17 @@ SQLite file in the node's state folder by default, PostgreSQL when the config gi
   :class:`~confide.audit.AuditLog` (:mod:`.audit_store`).
 - :class:`DatasetRegistry`: registering CSV, Parquet and SQL datasets and reading their columns
   (:mod:`.datasets`, sources in :mod:`.sources`).
+- :class:`NodeDaemon`: the running node (:mod:`.daemon`): the peer service, the job flow of
+  :class:`Coordinator` (:mod:`.coordinator`: proposals, policy review in :mod:`.review`, signed
+  decisions in :mod:`.approvals`, control messages in :mod:`.control`, runs in :mod:`.runner`)
+  and the local admin API (:mod:`.admin`), which :class:`AdminClient` calls (:mod:`.client`).
 """
 
 from confide.node.audit_store import SqlAuditStore
+from confide.node.client import AdminClient, NodeUnreachable
 from confide.node.config import NodeConfig, default_database_url, load_config
+from confide.node.coordinator import Coordinator
+from confide.node.daemon import NodeDaemon
 from confide.node.datasets import DatasetRegistry
 from confide.node.db import Database, open_database
 from confide.node.errors import (
@@ -38,14 +45,17 @@ from confide.node.records import (
     ResultRecord,
     SourceKind,
 )
+from confide.node.services import NodeServices
 from confide.node.store import NodeStore
 
 __all__ = [
     "TERMINAL_STATES",
     "TRANSITIONS",
+    "AdminClient",
     "AlreadyExists",
     "ApprovalRecord",
     "ColumnInfo",
+    "Coordinator",
     "Database",
     "DatasetChanged",
     "DatasetInfo",
@@ -56,7 +66,10 @@ __all__ = [
     "JobState",
     "LogLine",
     "NodeConfig",
+    "NodeDaemon",
+    "NodeServices",
     "NodeStore",
+    "NodeUnreachable",
     "NotFound",
     "ResultRecord",
     "SourceKind",

@@ -5,8 +5,10 @@ records, so callers never hold a database session. A job's life is the table
 :data:`TRANSITIONS`::
 
     proposed ──> approved ──> running ──> finished
-        │                        ├──────> failed
-        └──────> refused         └──────> cancelled
+        │           │            ├──────> failed
+        │           │            └──────> cancelled
+        │           └──> failed, cancelled       (before it could start)
+        └──────> refused, failed, cancelled      (before every party approved)
 
 Every time is an aware UTC datetime.
 """
@@ -56,8 +58,10 @@ class JobState(str, Enum):
 #: The state changes a job may make; any other is an
 #: :class:`~confide.node.errors.IllegalTransition`.
 TRANSITIONS: Mapping[JobState, frozenset[JobState]] = {
-    JobState.PROPOSED: frozenset({JobState.APPROVED, JobState.REFUSED}),
-    JobState.APPROVED: frozenset({JobState.RUNNING}),
+    JobState.PROPOSED: frozenset(
+        {JobState.APPROVED, JobState.REFUSED, JobState.FAILED, JobState.CANCELLED}
+    ),
+    JobState.APPROVED: frozenset({JobState.RUNNING, JobState.FAILED, JobState.CANCELLED}),
     JobState.RUNNING: frozenset({JobState.FINISHED, JobState.FAILED, JobState.CANCELLED}),
     JobState.REFUSED: frozenset(),
     JobState.FINISHED: frozenset(),
