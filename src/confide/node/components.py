@@ -1,4 +1,4 @@
-"""The components a node runs out of the box: ``psi.ecdh`` and ``stats.joint``.
+"""The components a node runs out of the box: ``psi.ecdh``, ``stats.joint``, ``credit.scorecard``.
 
 Each wraps a protocol of the library as a job component (:mod:`confide.jobs.registry`), with a
 spec check that refuses, at proposal and before any data is read, a step the protocol cannot
@@ -20,6 +20,10 @@ honour. :func:`default_registry` returns a fresh registry holding them; a node m
     reader, so each output (kind ``statistics``) must go to exactly the readers. An output with
     a ``min_group_size`` is not released when a column has fewer values than that: the job
     fails instead. No parameters.
+
+``credit.scorecard``
+    The credit-scoring job (:mod:`confide.jobs.credit.component`): PSI, WOE binning, IV
+    selection, secure logistic regression, scores to the label holder, the scorecard.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import pandas as pd
 
 from confide import psi
 from confide.errors import ConfigError
+from confide.jobs.credit.component import COMPONENTS as CREDIT_COMPONENTS
 from confide.jobs.registry import (
     ComponentInputs,
     ComponentOutputs,
@@ -47,7 +52,7 @@ from confide.stats import joint_statistics
 __all__ = ["BUILTIN_NAMES", "default_registry", "psi_ecdh", "stats_joint"]
 
 #: The components every node has.
-BUILTIN_NAMES = ("psi.ecdh", "stats.joint")
+BUILTIN_NAMES = ("credit.scorecard", "psi.ecdh", "stats.joint")
 
 _PSI_PARAMS = frozenset({"reveal_size"})
 
@@ -221,6 +226,8 @@ _PSI_DISCLOSURE = tuple(
 def default_registry() -> ComponentRegistry:
     """A new registry holding the built-in components."""
     registry = ComponentRegistry()
+    for component in CREDIT_COMPONENTS:
+        registry.add(component)
     registry.register("psi.ecdh", disclosure=_PSI_DISCLOSURE, check=check_psi_spec)(psi_ecdh)
     registry.register("stats.joint", disclosure=STATS_DISCLOSURE, check=check_stats_spec)(
         stats_joint
