@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/confide demo
+	$(BIN)/confide demo-nodes
 
 test: lint typecheck unit
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from confide.cli import audit, certs, credit, data, job, node, psi, stats_demo
+from confide.cli import audit, certs, credit, data, job, node, node_demo, psi, stats_demo
 
 app = typer.Typer(
     name="confide",
@@ -19,6 +19,7 @@ app.add_typer(job.app, name="job")
 app.add_typer(node.app, name="node")
 app.command("credit")(credit.credit)
 app.command("demo")(credit.demo)
+app.command("demo-nodes")(node_demo.demo_nodes)
 app.command("psi")(psi.psi)
 app.command("stats-demo")(stats_demo.stats_demo)
 

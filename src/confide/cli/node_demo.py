@@ -1,0 +1,471 @@
+"""``confide demo-nodes``: the credit job through three node daemons (bank, platform, dealer).
+
+Where ``confide demo`` launches the job's code directly, this demo goes the way an organisation
+would: in ``--out`` it makes a federation of ``bank``, ``platform`` and ``dealer`` on free
+loopback ports, a node config and a state folder (SQLite) per party, and generates the built-in
+credit data. The bank registers its ``loans`` table and the platform its ``features`` table,
+each with a usage policy (``<party>/<dataset>-policy.yaml``) that lets the three parties run
+``credit.scorecard``, scores go to the bank only and model parts to the data parties; the
+platform's policy denies its ``region`` column. Then one ``confide node start`` process per
+party, and, through each node's admin API:
+
+1. the bank submits the credit job; the bank's and the platform's nodes approve it by their
+   policies, the dealer's operator (played by the demo: no policy speaks for a party without
+   data) approves it; every node's job log is shown until the job ends;
+2. the bank's ``scorecard.scores`` result is fetched, the HTML report written as ``confide demo``
+   writes it, and the test AUC and KS printed;
+3. the bank submits a second job that reads ``region``: the platform's node refuses it, and the
+   refusal with its reason is printed as each node reports it.
+
+The daemons are always stopped (SIGTERM, then SIGKILL), on success, error or Ctrl-C; then each
+node's audit chain is exported to ``<party>/audit.jsonl`` with a ``confide audit verify`` line.
+Human messages go to stderr; the summary (AUC, KS, report path) to stdout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+import typer
+import yaml
+from rich.console import Console
+from rich.markup import escape
+
+from confide.datasets import vertical_credit
+from confide.errors import ConfideError
+from confide.jobs.credit import CreditOutcome, CreditSettings
+from confide.jobs.credit.component import NAME as COMPONENT
+from confide.net.federation import Federation, identity_paths, init_federation
+from confide.node import (
+    TERMINAL_STATES,
+    AdminClient,
+    DatasetRegistry,
+    JobState,
+    NodeStore,
+    NotFound,
+    SqlAuditStore,
+    load_config,
+)
+from confide.node.client import NodeUnreachable
+from confide.policy import load_policy
+from confide.report import credit_job_report, write_html
+from confide.runtime.launcher import free_ports
+
+__all__ = ["DENIED_COLUMN", "PARTIES", "credit_spec", "dataset_policy", "demo_nodes"]
+
+#: The demo's parties: the label holder, the feature owner and the dealer (compute helper).
+PARTIES = ("bank", "platform", "dealer")
+#: Each data party's dataset name.
+DATASETS = {"bank": "loans", "platform": "features"}
+#: The platform's column that its policy denies (the second job reads it and is refused).
+DENIED_COLUMN = "region"
+
+#: Seconds to wait for a daemon's admin API to answer after its start.
+_STARTUP_S = 60.0
+#: Seconds for every node to see the forbidden job refused.
+_REFUSAL_S = 30.0
+#: How often the nodes are asked for news.
+_POLL_S = 0.3
+#: Seconds a daemon has to stop after SIGTERM before it is killed.
+_STOP_S = 15.0
+#: Fields of the credit outcome that are arrays (they come back from the admin API as lists).
+_ARRAY_FIELDS = ("train_scores", "test_scores", "train_labels", "test_labels", "test_points")
+
+
+class DemoFailed(ConfideError):
+    """The demo could not complete (a daemon died, a job failed or was not refused)."""
+
+
+# -- the job specs and policies ---------------------------------------------------------------
+
+
+def dataset_policy(dataset: str, *, deny: tuple[str, ...] = ()) -> str:
+    """The usage policy (YAML) of a demo dataset: the credit job, scores to the bank only."""
+    data: dict[str, Any] = {
+        "dataset": dataset,
+        "parties": list(PARTIES),
+        "components": [COMPONENT],
+        "outputs": {"scores": ["bank"], "model_part": ["bank", "platform"]},
+        "approval": "auto",
+    }
+    if deny:
+        data["columns"] = {"deny": list(deny)}
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def credit_spec(
+    name: str,
+    settings: CreditSettings,
+    reads: dict[str, list[str]],
+) -> str:
+    """The credit job (YAML) as the bank submits it; ``reads`` maps a data party to columns."""
+    params = settings.to_dict()
+    params["feature_owners"] = list(settings.feature_owners)
+    spec = {
+        "name": name,
+        "parties": {
+            "bank": ["data_provider", "task_initiator", "result_receiver"],
+            "platform": ["data_provider", "result_receiver"],
+            "dealer": ["compute_helper"],
+        },
+        "datasets": {party: [dataset] for party, dataset in DATASETS.items()},
+        "steps": [
+            {
+                "id": "scorecard",
+                "component": COMPONENT,
+                "params": params,
+                "reads": {party: {DATASETS[party]: cols} for party, cols in reads.items()},
+                "outputs": [
+                    {"name": "scores", "kind": "scores", "to": ["bank"]},
+                    {"name": "model", "kind": "model_part", "to": ["bank", "platform"]},
+                ],
+            }
+        ],
+    }
+    return yaml.safe_dump(spec, sort_keys=False)
+
+
+# -- the nodes ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Nodes:
+    """The demo's node configs and daemon processes, in ``folder``."""
+
+    folder: Path
+    receive_timeout: float
+    configs: dict[str, Path] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def home(self, party: str) -> Path:
+        return self.folder / party
+
+    def write_configs(self) -> None:
+        """A federation on free loopback ports; a config and a state folder per party."""
+        ports = free_ports(2 * len(PARTIES))
+        fed_path = init_federation(
+            PARTIES, self.folder / "federation", ports=ports[: len(PARTIES)], name="demo"
+        )
+        federation = Federation.load(fed_path)
+        for party, admin_port in zip(PARTIES, ports[len(PARTIES) :], strict=True):
+            home = self.home(party)
+            home.mkdir(mode=0o700)
+            key, cert = identity_paths(fed_path, party)
+            config = {
+                "party": party,
+                "federation": str(fed_path.resolve()),
+                "identity": {"key": str(key.resolve()), "certificate": str(cert.resolve())},
+                "state_dir": str((home / "state").resolve()),
+                "admin": {"host": "127.0.0.1", "port": admin_port},
+                "peer": {"listen": federation.address(party)},
+            }
+            path = home / "node.yaml"
+            path.write_text(yaml.safe_dump(config, sort_keys=False))
+            self.configs[party] = path
+
+    def register(self, party: str, table: pd.DataFrame, id_column: str, policy_yaml: str) -> None:
+        """Write ``party``'s table, register it and set its usage policy (as its operator)."""
+        name = DATASETS[party]
+        home = self.home(party)
+        table_path = home / f"{name}.parquet"
+        table.to_parquet(table_path, index=False)
+        policy_path = home / f"{name}-policy.yaml"
+        policy_path.write_text(policy_yaml)
+        config = load_config(self.configs[party])
+        config.ensure_state_dir()
+        with NodeStore.open(config.database_url) as store:
+            DatasetRegistry(store).add(name, path=table_path, id_column=id_column)
+            store.put_policy(load_policy(policy_path))
+
+    def start(self) -> None:
+        """Start every daemon, then wait until each admin API answers."""
+        for party in PARTIES:
+            command = [
+                sys.executable, "-m", "confide.cli.app", "node", "start",
+                "--config", str(self.configs[party]),
+                "--receive-timeout", str(self.receive_timeout),
+            ]  # fmt: skip
+            with (self.home(party) / "daemon.log").open("ab") as log:
+                self.processes[party] = subprocess.Popen(
+                    command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log
+                )
+        for party in PARTIES:
+            _wait(functools.partial(self._answers, party), _STARTUP_S, f"{party}'s node to start")
+
+    def _answers(self, party: str) -> bool:
+        self.check_alive()
+        try:
+            self.client(party).node()
+        except NodeUnreachable:
+            return False
+        return True
+
+    def check_alive(self) -> None:
+        """Raise :class:`DemoFailed` if a daemon has exited."""
+        for party, process in self.processes.items():
+            if process.poll() is not None:
+                log = self.home(party) / "daemon.log"
+                tail = log.read_text(errors="replace")[-1500:]
+                raise DemoFailed(f"{party}'s node exited ({process.returncode}); {log}:\n{tail}")
+
+    def client(self, party: str) -> AdminClient:
+        return AdminClient.from_config(load_config(self.configs[party]), timeout=10.0)
+
+    def stop(self) -> None:
+        """SIGTERM every daemon, SIGKILL any still running after a while; wait for all."""
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + _STOP_S
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def export_audit(self, party: str) -> Path:
+        """Write ``party``'s audit chain as JSON lines next to its config; the file's path."""
+        out = self.home(party) / "audit.jsonl"
+        with NodeStore.open(load_config(self.configs[party]).database_url) as store:
+            entries = list(SqlAuditStore(store.database).entries())
+        out.write_bytes(b"".join(entry.to_line() for entry in entries))
+        return out
+
+
+def _wait(condition: Callable[[], Any], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise DemoFailed(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(_POLL_S)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Turn SIGTERM into KeyboardInterrupt meanwhile, so that cleanup runs for it too."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+# -- following jobs -----------------------------------------------------------------------------
+
+
+def _job_at(nodes: _Nodes, party: str, job_id: str) -> dict[str, Any] | None:
+    try:
+        return nodes.client(party).job(job_id)
+    except NotFound:
+        return None
+
+
+def _approve_as_dealer(nodes: _Nodes, job_id: str, err: Console) -> None:
+    """The dealer's operator approves the job once its node holds it."""
+
+    def held() -> dict[str, Any] | None:
+        nodes.check_alive()
+        job = _job_at(nodes, "dealer", job_id)
+        return job if job is not None and "dealer" in job["waiting_for"] else None
+
+    _wait(held, _STARTUP_S, "the job to reach the dealer's node")
+    nodes.client("dealer").approve(job_id)
+    err.print(
+        "  [cyan]   dealer[/] approved by its operator (it brings no data: no policy decides)"
+    )
+
+
+def _follow(nodes: _Nodes, job_id: str, err: Console) -> dict[str, Any]:
+    """Print every node's new job log lines until the bank's job ends; its final detail."""
+    after: dict[str, int | None] = dict.fromkeys(PARTIES)
+    ended: dict[str, Any] | None = None
+    while True:
+        nodes.check_alive()
+        for party in PARTIES:
+            try:
+                lines = nodes.client(party).logs(job_id, after[party])
+            except NotFound:
+                continue
+            for line in lines:
+                done = "" if line["progress"] is None else f" [{100 * line['progress']:.0f}%]"
+                err.print(f"  [cyan]{party:>9}[/] {escape(line['message'])}{done}", soft_wrap=True)
+            after[party] = lines[-1]["seq"] if lines else after[party]
+        if ended is not None:
+            return ended  # one more read after the end, for the last lines
+        job = nodes.client("bank").job(job_id)
+        if JobState(job["state"]) in TERMINAL_STATES:
+            ended = job
+        else:
+            time.sleep(_POLL_S)
+
+
+def _outcome(value: dict[str, Any]) -> CreditOutcome:
+    values = dict(value)
+    for name in _ARRAY_FIELDS:
+        if values.get(name) is not None:
+            values[name] = np.asarray(values[name])
+    return CreditOutcome.from_dict(values)
+
+
+def _refusals(nodes: _Nodes, job_id: str) -> dict[str, dict[str, Any]]:
+    """Every node's view of the job once it has ended there."""
+
+    def ended_everywhere() -> dict[str, dict[str, Any]] | None:
+        nodes.check_alive()
+        views = {party: _job_at(nodes, party, job_id) for party in PARTIES}
+        if all(v is not None and JobState(v["state"]) in TERMINAL_STATES for v in views.values()):
+            return {party: view for party, view in views.items() if view is not None}
+        return None
+
+    found: dict[str, dict[str, Any]] = _wait(
+        ended_everywhere, _REFUSAL_S, "every node to end the forbidden job"
+    )
+    return found
+
+
+# -- the command --------------------------------------------------------------------------------
+
+
+def demo_nodes(
+    rows: Annotated[
+        int, typer.Option(min=200, help="Customers at each of bank and platform.")
+    ] = 100_000,
+    overlap: Annotated[
+        float, typer.Option(min=0.01, max=1.0, help="Share of customers in common.")
+    ] = 0.8,
+    seed: Annotated[int, typer.Option(help="Seed of the data generator and of the split.")] = 7,
+    out: Annotated[
+        Path, typer.Option(help="Folder for the nodes, their data, the report and the logs.")
+    ] = Path("demo-nodes-out"),
+    epochs: Annotated[
+        int, typer.Option(min=1, help="Training epochs (early stopping may end sooner).")
+    ] = 10,
+    timeout: Annotated[
+        float, typer.Option(min=5.0, help="Receive deadline of each node's jobs, seconds.")
+    ] = 120.0,
+) -> None:
+    """Run the credit job through three node daemons (bank, platform, dealer) on loopback."""
+    err = Console(stderr=True)
+    started = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in ("federation", *PARTIES):  # an earlier run's nodes: the demo's own folders
+        shutil.rmtree(out / stale, ignore_errors=True)
+    nodes = _Nodes(out.resolve(), receive_timeout=timeout)
+    try:
+        with _sigterm_as_interrupt():
+            _run(nodes, err, rows=rows, overlap=overlap, seed=seed, epochs=epochs)
+    except ConfideError as exc:
+        err.print(f"[bold red]the demo failed:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(1) from exc
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise typer.Exit(130) from None
+    finally:
+        if nodes.processes:
+            err.print("stopping the three nodes")
+            nodes.stop()
+            _print_audit(nodes, err)
+    err.print(f"demo time {time.perf_counter() - started:.1f} s (with node start and data)")
+
+
+def _run(nodes: _Nodes, err: Console, *, rows: int, overlap: float, seed: int, epochs: int) -> None:
+    data = vertical_credit(rows, overlap=overlap, seed=seed)
+    err.print(
+        f"[bold]Confide nodes demo[/]: {rows:,} customers at the bank and {rows:,} at the "
+        f"platform ({overlap:.0%} in common); nodes in {nodes.folder}/"
+    )
+    nodes.write_configs()
+    nodes.register("bank", data.bank, data.id_column, dataset_policy(DATASETS["bank"]))
+    nodes.register(
+        "platform",
+        data.platform,
+        data.id_column,
+        dataset_policy(DATASETS["platform"], deny=(DENIED_COLUMN,)),
+    )
+    err.print(
+        f"datasets registered with usage policies (the platform's denies {DENIED_COLUMN!r}); "
+        "starting the bank's, the platform's and the dealer's nodes"
+    )
+    nodes.start()
+    settings = CreditSettings(
+        id_column=data.id_column, label_column=data.label_column, split_seed=seed, epochs=epochs
+    )
+    features = [c for c in data.platform.columns if c != DENIED_COLUMN]
+    reads = {"bank": list(data.bank.columns), "platform": features}
+    bank = nodes.client("bank")
+
+    started_at = datetime.now(timezone.utc)
+    began = time.perf_counter()
+    job_id = bank.submit(credit_spec("credit-scorecard", settings, reads))["id"]
+    err.print(f"the bank submits the credit job {job_id}")
+    _approve_as_dealer(nodes, job_id, err)
+    job = _follow(nodes, job_id, err)
+    if job["state"] != JobState.FINISHED.value:
+        raise DemoFailed(f"job {job_id} {job['state']}: {job['reason']}")
+    elapsed = time.perf_counter() - began
+    outcome = _outcome(bank.result(job_id, "scorecard.scores")["value"])
+    report = credit_job_report(outcome, job_id=job_id, started_at=started_at)
+    path = write_html(report, nodes.folder / "credit-report.html")
+    _print_summary(outcome, elapsed, path)
+
+    forbidden = dict(reads, platform=[*features, DENIED_COLUMN])
+    second = bank.submit(credit_spec("credit-with-region", settings, forbidden))["id"]
+    err.print(f"the bank submits job {second}, which reads the platform's denied {DENIED_COLUMN!r}")
+    views = _refusals(nodes, second)
+    out = Console()
+    for party, view in views.items():
+        out.print(
+            f"{party}: job {second} {view['state']}: {escape(view['reason'] or '')}",
+            soft_wrap=True,
+        )
+    if any(view["state"] != JobState.REFUSED.value for view in views.values()):
+        raise DemoFailed(f"the forbidden job {second} was not refused at every node")
+
+
+def _print_summary(outcome: CreditOutcome, elapsed: float, path: Path) -> None:
+    out = Console()
+    test = outcome.metrics["test"]
+    out.print(
+        f"{outcome.intersection:,} customers in common; {len(outcome.selected)} of "
+        f"{len(outcome.iv)} features kept by IV; {int(test['n']):,} test rows; job time "
+        f"{elapsed:.1f} s"
+    )
+    out.print(f"AUC {test['auc']:.4f}  KS {test['ks']:.4f}  Gini {test['gini']:.4f}")
+    out.print(f"report: {path.resolve()}", soft_wrap=True)
+
+
+def _print_audit(nodes: _Nodes, err: Console) -> None:
+    for party in PARTIES:
+        try:
+            log = nodes.export_audit(party)
+        except (ConfideError, OSError) as exc:
+            err.print(f"{party}'s audit log could not be exported: {escape(str(exc))}")
+            continue
+        _, cert = identity_paths(nodes.folder / "federation" / "federation.yaml", party)
+        err.print(
+            f"{party}'s audit log: {log}\n  check it: confide audit verify --log {log} "
+            f"--certificate {cert}",
+            soft_wrap=True,
+        )

@@ -1,0 +1,98 @@
+"""``confide demo-nodes``: the credit job through three real node daemons, and a refused job."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from datetime import datetime, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from confide.cli.app import app
+from confide.cli.node_demo import DENIED_COLUMN, PARTIES, credit_spec, dataset_policy
+from confide.jobs.credit import CreditSettings
+from confide.node import AdminClient, NodeUnreachable, load_config
+from confide.policy import Dataset, Usage, evaluate, parse_job, parse_policy
+
+_PLATFORM = ["id", "age", "income", DENIED_COLUMN]
+
+
+def test_the_policies_allow_the_credit_job_and_refuse_the_denied_column() -> None:
+    policy = parse_policy(dataset_policy("features", deny=(DENIED_COLUMN,)))
+    reads = {"bank": ["id", "default", "utilisation"], "platform": ["id", "age", "income"]}
+    now = datetime.now(timezone.utc)
+    dataset = Dataset("platform", "features", tuple(_PLATFORM))
+    allowed = parse_job(credit_spec("ok", CreditSettings(), reads))
+    assert evaluate(policy, allowed, dataset, Usage(0), now).allowed
+    forbidden = parse_job(credit_spec("no", CreditSettings(), dict(reads, platform=_PLATFORM)))
+    decision = evaluate(policy, forbidden, dataset, Usage(0), now)
+    assert not decision.allowed
+    assert any(DENIED_COLUMN in reason for reason in decision.reasons())
+
+
+def test_demo_nodes_runs_the_job_refuses_the_second_and_stops_every_node(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "demo"
+    args = ["demo-nodes", "--rows", "2000", "--epochs", "3", "--timeout", "30", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    text = result.output.replace("\n", " ")
+    assert result.exit_code == 0, result.output
+    report = out / "credit-report.html"
+    assert f"report: {report.resolve()}" in text
+    page = report.read_text()
+    HTMLParser().feed(page)
+    assert "Who learned what" in page
+    auc = float(text.split("AUC ")[1].split()[0])
+    assert 0.6 < auc <= 1.0
+    # The second job is refused at every node, with the platform's policy as the reason.
+    for party in PARTIES:
+        assert f"{party}: job " in text
+    assert text.count(f"reads column '{DENIED_COLUMN}'") == len(PARTIES)
+    assert "which the policy denies" in text
+    # Nothing is left running: no admin API answers any more.
+    for party in PARTIES:
+        client = AdminClient.from_config(load_config(out / party / "node.yaml"), timeout=2.0)
+        with pytest.raises(NodeUnreachable):
+            client.node()
+    # Each node's exported audit log verifies against its certificate.
+    for party in PARTIES:
+        log = out / party / "audit.jsonl"
+        cert = out / "federation" / f"{party}.crt"
+        assert f"--log {log}" in text
+        checked = CliRunner().invoke(
+            app, ["audit", "verify", "--log", str(log), "--certificate", str(cert)]
+        )
+        assert checked.exit_code == 0, checked.output
+
+
+def test_an_interrupted_demo_stops_every_node(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    command = [sys.executable, "-m", "confide.cli.app", "demo-nodes", "--rows", "2000"]
+    demo = subprocess.Popen(
+        [*command, "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        assert demo.stderr is not None
+        seen = ""
+        for raw in demo.stderr:  # until the nodes are up and the job is submitted
+            seen += raw.decode(errors="replace")
+            if "submits the credit job" in seen:
+                break
+        assert "submits the credit job" in seen, seen
+        demo.send_signal(signal.SIGINT)  # the demo only: its nodes must be stopped by it
+        rest = demo.communicate(timeout=60)[1].decode(errors="replace")
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()
+    assert demo.returncode == 130, seen + rest
+    assert "stopping the three nodes" in rest
+    for party in PARTIES:
+        client = AdminClient.from_config(load_config(out / party / "node.yaml"), timeout=2.0)
+        with pytest.raises(NodeUnreachable):
+            client.node()
