@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from confide.cli import audit, certs, credit, data, job, node, node_demo, psi, stats_demo
+from confide.cli import audit, certs, credit, data, job, node, node_demo, psi, stats_demo, tee
 
 app = typer.Typer(
     name="confide",
@@ -17,6 +17,7 @@ app.add_typer(certs.app, name="certs")
 app.add_typer(data.app, name="data")
 app.add_typer(job.app, name="job")
 app.add_typer(node.app, name="node")
+app.add_typer(tee.app, name="tee")
 app.command("credit")(credit.credit)
 app.command("demo")(credit.demo)
 app.command("demo-nodes")(node_demo.demo_nodes)

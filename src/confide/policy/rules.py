@@ -16,6 +16,10 @@ One YAML file per dataset::
     expires: 2026-12-31               # optional: a date means through that day (UTC), or a
                                       #   time with a zone, e.g. 2026-12-31T18:00:00+01:00
     approval: manual                  # 'auto' when all rules pass, or always 'manual' (default)
+    enclave_measurements:             # optional: the enclave images (SHA-256 measurements in
+                                      #   hex) that may receive the key of the dataset's sealed
+                                      #   copy (confide.tee); none when omitted
+      - 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 
 Nothing is allowed by default: a party, component or output kind the policy does not name is
 refused. A component "uses" the dataset when it reads its columns or consumes results derived
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -45,6 +50,8 @@ from confide.policy.job import (
 from confide.policy.yamlio import dump_yaml, parse_model, read_text
 
 __all__ = ["Approval", "DatasetPolicy", "load_policy", "parse_policy", "policy_to_yaml"]
+
+_MEASUREMENT = re.compile(r"[0-9a-f]{64}")
 
 
 class Approval(str, Enum):
@@ -68,6 +75,9 @@ class DatasetPolicy:
     max_uses: int | None = None
     expires: datetime.datetime | None = None
     approval: Approval = Approval.MANUAL
+    #: Measurements (SHA-256, lowercase hex) of the enclave images that may receive the key of
+    #: this dataset's sealed copy (:mod:`confide.tee.release`); empty: no enclave may.
+    enclave_measurements: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         check_dataset_name(self.dataset, "policy")
@@ -95,6 +105,12 @@ class DatasetPolicy:
                 raise ConfigError(f"{name} must be at least 1, got {value}")
         if self.expires is not None and self.expires.utcoffset() is None:
             raise ConfigError("expires must have a time zone")
+        for measurement in self.enclave_measurements:
+            if not isinstance(measurement, str) or not _MEASUREMENT.fullmatch(measurement):
+                raise ConfigError(
+                    f"enclave_measurements: {measurement!r} is not a SHA-256 measurement "
+                    "(64 lowercase hex digits)"
+                )
 
     def allows_component(self, component: str) -> bool:
         """Whether ``component`` is named, or matched by a ``prefix.*`` entry."""
@@ -124,6 +140,8 @@ class DatasetPolicy:
         if self.expires is not None:
             data["expires"] = self.expires.isoformat()
         data["approval"] = self.approval.value
+        if self.enclave_measurements:
+            data["enclave_measurements"] = sorted(self.enclave_measurements)
         return data
 
 
@@ -149,6 +167,7 @@ class _PolicyModel(BaseModel):
     max_uses: StrictInt | None = None
     expires: AwareDatetime | datetime.date | None = None
     approval: Approval = Approval.MANUAL
+    enclave_measurements: list[str] = []
 
 
 def _end_of(day: datetime.date | datetime.datetime) -> datetime.datetime:
@@ -172,6 +191,7 @@ def _from_model(model: _PolicyModel) -> DatasetPolicy:
         max_uses=model.max_uses,
         expires=None if model.expires is None else _end_of(model.expires),
         approval=model.approval,
+        enclave_measurements=frozenset(model.enclave_measurements),
     )
 
 
