@@ -14,6 +14,7 @@ def test_public_names() -> None:
             "PartyInfo",
             "RunMetadata",
             "StageInfo",
+            "credit_job_report",
             "credit_report",
             "disclosure_rows",
             "environment_versions",
