@@ -23,7 +23,7 @@ from confide.errors import ConfigError, PeerAborted, PeerTimeout, PeerUnavailabl
 from confide.net.certs import generate_identity
 from confide.net.federation import Federation, Identity, identity_paths, init_federation
 from confide.net.grpc_link import GrpcLink
-from confide.net.wire import encode
+from confide.net.wire import Value, encode
 from confide.runtime.launcher import free_ports
 from tests.conftest import grpc_links
 
@@ -47,6 +47,12 @@ def raw_send(
         options=[("grpc.ssl_target_name_override", target)],
     ) as channel:
         channel.stream_unary("/confide.Peer/Send")(iter(messages), timeout=3)
+
+
+def send_and_flush(link: GrpcLink, peer: str, tag: str, value: Value, timeout: float) -> None:
+    """Send, then flush: a send that cannot be delivered is told by the one or the other."""
+    link.send(peer, tag, value, timeout=timeout)
+    link.flush(timeout=10)
 
 
 def header(tag: str, payload: bytes, **extra: object) -> bytes:
@@ -155,16 +161,27 @@ def test_malformed_streams_are_refused(
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
-def test_send_via_link_reports_protocol_error(pair: dict[str, GrpcLink]) -> None:
+@pytest.mark.parametrize("wait_for_ack", [True, False], ids=["acked", "pipelined"])
+def test_send_via_link_reports_protocol_error(
+    pair: dict[str, GrpcLink], wait_for_ack: bool
+) -> None:
     pair["alice"].max_message_bytes = 100
+    pair["bob"].wait_for_ack = wait_for_ack
     with pytest.raises(ProtocolError, match="exceeds"):
-        pair["bob"].send("alice", "job/x", np.zeros(1000))
+        send_and_flush(pair["bob"], "alice", "job/x", np.zeros(1000), timeout=5)
+    with pytest.raises(PeerAborted, match=r"'bob'.*malformed"):
+        pair["alice"].recv("bob", "job/x", timeout=5)
 
 
-def test_send_waits_for_a_peer_that_is_still_starting(tmp_path: Path) -> None:
+@pytest.mark.parametrize("wait_for_ack", [True, False], ids=["acked", "pipelined"])
+def test_a_message_waits_for_a_peer_that_is_still_starting(
+    tmp_path: Path, wait_for_ack: bool
+) -> None:
     fed_path = init_federation(["alice", "bob"], tmp_path, ports=free_ports(2))
     federation = Federation.load(fed_path)
-    alice = GrpcLink(Identity.load(*identity_paths(fed_path, "alice")), federation)
+    alice = GrpcLink(
+        Identity.load(*identity_paths(fed_path, "alice")), federation, wait_for_ack=wait_for_ack
+    )
     started: list[GrpcLink] = []
 
     def start_bob_later() -> None:
@@ -191,14 +208,24 @@ def test_identity_must_match_the_pinned_certificate(tmp_path: Path) -> None:
         GrpcLink(Identity(party="alice", key_pem=key, cert_pem=cert), Federation.load(fed_path))
 
 
-@pytest.mark.parametrize("size", [10, 5_000_000], ids=["small-on-stream", "large-streamed"])
-def test_send_to_a_peer_that_never_starts_fails_at_its_deadline(tmp_path: Path, size: int) -> None:
+@pytest.mark.parametrize(
+    ("size", "wait_for_ack"),
+    [(10, True), (10, False), (5_000_000, False)],
+    ids=["small-acked", "small-pipelined", "large-streamed"],
+)
+def test_send_to_a_peer_that_never_starts_fails_at_its_deadline(
+    tmp_path: Path, size: int, wait_for_ack: bool
+) -> None:
     fed_path = init_federation(["alice", "bob"], tmp_path, ports=free_ports(2))
-    alice = GrpcLink(Identity.load(*identity_paths(fed_path, "alice")), Federation.load(fed_path))
+    alice = GrpcLink(
+        Identity.load(*identity_paths(fed_path, "alice")),
+        Federation.load(fed_path),
+        wait_for_ack=wait_for_ack,
+    )
     try:
         started = time.monotonic()
         with pytest.raises(PeerUnavailable, match=r"'bob'.*within 1 s"):
-            alice.send("bob", "job/x", np.zeros(size, dtype=np.uint8), timeout=1)
+            send_and_flush(alice, "bob", "job/x", np.zeros(size, dtype=np.uint8), timeout=1)
         assert 0.9 < time.monotonic() - started < 5
     finally:
         alice.close()
