@@ -123,9 +123,12 @@ class Link(ABC):
 
     @abstractmethod
     def send(self, peer: str, tag: str, value: Value, timeout: float = 60.0) -> None:
-        """Deliver ``value`` to ``peer``'s mailbox under ``tag``; returns once it is there.
+        """Deliver ``value`` to ``peer``'s mailbox under ``tag``, in order per peer.
 
-        Raises :class:`PeerUnavailable` if the peer cannot be reached within ``timeout``.
+        A link may return once the message is on its way (the gRPC link queues it in a bounded
+        window) or once it is there (the memory link); a message that cannot be delivered is
+        reported to its job, at the latest at that job's next send or receive. Raises
+        :class:`PeerUnavailable` if the peer cannot be reached within ``timeout``.
         """
 
     def recv(self, peer: str, tag: str, timeout: float) -> Value:
