@@ -238,9 +238,13 @@ def test_rounds_and_bytes_are_counted(truncation: str) -> None:
     trunc = {p: results[p]["mul and truncate bytes"] - results[p]["mul bytes"] for p in PARTIES}
     rounds = {p: results[p]["mul and truncate rounds"] - 1 for p in PARTIES}
     if truncation == "pair":
-        assert rounds == {"p0": 2, "p1": 2, "p2": 2}
-        # p0: c's share, then its reshare; p1 the same; p2 the pair's two corrections
-        assert all(2 * words <= trunc[p] < 2 * words + 600 for p in PARTIES)
+        # Fused: the product is truncated without its resharing round, two rounds in all.
+        assert rounds == {"p0": 1, "p1": 1, "p2": 1}
+        both = {p: results[p]["mul and truncate bytes"] for p in PARTIES}
+        # p0: c's share, then its reshare; p1 the same; p2 its product term to p0 and p1,
+        # and the pair's two corrections to p1
+        assert all(2 * words <= both[p] < 2 * words + 600 for p in ("p0", "p1"))
+        assert 4 * words <= both["p2"] < 4 * words + 600
     else:
         assert rounds == {"p0": 1, "p1": 0, "p2": 1}
         assert words <= trunc["p0"] < words + 400 and trunc["p1"] == trunc["p2"] == 0

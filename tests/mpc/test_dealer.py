@@ -78,6 +78,46 @@ def test_only_the_last_party_gets_corrections_in_one_message(n: int) -> None:
     assert sum(int(word.size) for word in batch) == DETERMINED_WORDS
 
 
+def pending_job(ctx: Context, _: None) -> dict[str, Any]:
+    """Two pending batches: the second completes the first, in order."""
+    mpc = engine(ctx)
+    assert mpc.provider is not None
+    first = mpc.provider.deal_pending(REQUESTS[:2])
+    ready = [len(shares) for shares in first.ready]
+    done_before = first.done
+    second = mpc.provider.deal_pending(REQUESTS[2:])
+    done_after = first.done  # dealing the next batch received the first's corrections
+    return {
+        "ready": ready,
+        "done": (done_before, done_after),
+        "dealt": first.result() + second.result(),
+        "again": first.result() is first.result(),
+    }
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_pending_batches_give_the_free_shares_first(n: int) -> None:
+    results = run(pending_job, n)
+    last = data_parties(n)[-1]
+    for party in data_parties(n):
+        free_only = [len(r.free) for r in REQUESTS[:2]]
+        everything = [len(r.free) + len(r.determined) for r in REQUESTS[:2]]
+        assert results[party]["ready"] == (free_only if party == last else everything)
+        assert results[party]["done"] == ((False, True) if party == last else (True, True))
+        assert results[party]["again"]
+    views = [results[p]["dealt"] for p in data_parties(n)]
+    for k, request in enumerate(REQUESTS):
+        components = request.free + request.determined
+        values = [
+            combine([view[k][j] for view in views], comp.kind.value == "boolean")
+            for j, comp in enumerate(components)
+        ]
+        for got, want in zip(
+            values[len(request.free) :], request.compute(values[: len(request.free)]), strict=True
+        ):
+            np.testing.assert_array_equal(got, want)
+
+
 def test_free_shares_are_independent_across_parties() -> None:
     results = run(deal_job, 2)
     a0, a1 = (results[p]["dealt"][0][0] for p in data_parties(2))

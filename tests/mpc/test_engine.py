@@ -173,6 +173,32 @@ def test_rounds_and_bytes_are_counted() -> None:
     assert results[DEALER]["rounds"] == 0
 
 
+def wide_job(ctx: Context, _: None) -> dict[str, Any]:
+    """Untruncated products (36 fractional bits) revealed as they are, and truncations by
+    different amounts in one round."""
+    mpc = engine(ctx)
+    shares = inputs(mpc)
+    x, v = shares["x"], shares["v"]
+    raw = mpc.protocol.mul(x, v)
+    before = mpc.rounds
+    halves = mpc.truncate_many([raw, x], [18, 1])
+    rounds = mpc.rounds - before
+    revealed = mpc.reveal_many([raw, *halves])
+    return {"frac_bits": [raw.frac_bits, *(h.frac_bits for h in halves)], "revealed": revealed,
+            "rounds": rounds}  # fmt: skip
+
+
+def test_untruncated_products_reveal_with_all_their_bits() -> None:
+    got = run(wide_job, 2)["p0"]
+    assert got["frac_bits"] == [36, 18, 17]
+    assert got["rounds"] == 1
+    xq, vq = (np.round(a * 2.0**18) / 2.0**18 for a in (X, V))  # the encoded inputs
+    raw, product, half = got["revealed"]
+    np.testing.assert_allclose(raw, xq * vq, rtol=0, atol=2.0**-30)  # exact but for float64
+    np.testing.assert_allclose(product, X * V, rtol=0, atol=MUL)
+    np.testing.assert_allclose(half, X, rtol=0, atol=ENC + 2.0**-17)
+
+
 def test_disclosures_are_declared() -> None:
     def job(ctx: Context, _: None) -> int:
         return len(engine(ctx).disclosure)

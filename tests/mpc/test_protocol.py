@@ -191,3 +191,118 @@ def test_truncation_is_within_one_unit(name: str) -> None:
         for got, x in zip(results[party], truncation_inputs(name), strict=True):
             error = got.view(np.int64) - (x >> 18)
             assert set(np.unique(error)) <= {0, 1}
+
+
+def mixed_truncation_job(ctx: Context, name: str) -> dict[str, Any]:
+    """Truncations by 18, 5 and 0 bits, as one batch and as a single one."""
+    mpc = make(ctx, name)
+    x, e = (share_input(mpc, f"p{k}", v.view(U64)) for k, v in enumerate(truncation_inputs(name)))
+    before = mpc.rounds
+    mpc.protocol.trunc_many([x], 18)
+    single = mpc.rounds - before
+    before = mpc.rounds
+    mixed = mpc.protocol.trunc_many([x, e, x], [18, 5, 0])
+    batched = mpc.rounds - before
+    fracs = [z.frac_bits for z in mixed]
+    return {"opened": mpc.protocol.open(mixed), "rounds": (single, batched), "fracs": fracs}
+
+
+@names
+def test_truncations_by_different_amounts_share_the_rounds(name: str) -> None:
+    results = run(mixed_truncation_job, name)
+    x, e = truncation_inputs(name)
+    for party in SETUPS[name].parties[: SETUPS[name].data_parties]:
+        single, batched = results[party]["rounds"]
+        assert batched == single
+        got_x, got_e, same = results[party]["opened"]
+        for got, want in ((got_x, x >> 18), (got_e, e >> 5)):
+            assert set(np.unique(got.view(np.int64) - want)) <= {0, 1}
+        np.testing.assert_array_equal(same, x.view(U64))
+
+
+def scalar_job(ctx: Context, name: str) -> list[np.ndarray]:
+    """0-d shares through products, truncation, and their openings."""
+    mpc = make(ctx, name)
+    proto = mpc.protocol
+    x = share_input(mpc, "p0", np.asarray(U64(2**63 + 12345)))
+    y = share_input(mpc, "p1", np.asarray(U64(2**64 - 7)))
+    small = share_input(mpc, "p1", np.asarray(np.int64(-(2**40) - 3).view(U64)))
+    (product,) = proto.mul_many([(x, y)])
+    truncated = proto.trunc(small, 18)
+    return proto.open([product, truncated, proto.matmul(x.reshape(1), y.reshape(1))])
+
+
+@names
+@pytest.mark.filterwarnings("error")  # numpy scalars warn on the ring's wrap-around
+def test_zero_dimensional_shares_compute_without_warnings(name: str) -> None:
+    results = run(scalar_job, name)
+    x, y = U64(2**63 + 12345), U64(2**64 - 7)
+    with np.errstate(over="ignore"):
+        want = x * y
+    for party in SETUPS[name].parties[: SETUPS[name].data_parties]:
+        product, truncated, dot = results[party]
+        assert product.shape == () and truncated.shape == () and dot.shape == ()
+        assert product == want and dot == want
+        assert int(truncated.view(np.int64)) - ((-(2**40) - 3) >> 18) in (0, 1)
+
+
+def fused_inputs(name: str) -> list[np.ndarray]:
+    """x (4, 10), y (10,), m (10, 3) whose products stay in the setup's truncation range, and
+    a plain share near the top of it."""
+    bits = SETUPS[name].truncation_range_bits
+    factor = 2 ** ((bits - 4) // 2)
+    return [
+        signed(11, factor, 40).reshape(4, 10),
+        signed(12, factor, 10),
+        signed(13, factor, 10, 3),
+        signed(14, 2 ** (bits - 1), 6),
+    ]
+
+
+def fused_job(ctx: Context, name: str) -> dict[str, Any]:
+    """Products truncated by 18 and 5 bits with a plain share truncated alongside by 7, and a
+    matrix product truncated by 18."""
+    mpc = make(ctx, name)
+    proto = mpc.protocol
+    owners = ["p0", "p1", "p1", "p0"]
+    x, y, m, plain = (
+        share_input(mpc, o, v) for o, v in zip(owners, fused_inputs(name), strict=True)
+    )
+    before = mpc.rounds
+    fused = proto.mul_trunc_many([(x, y), (y, y)], [18, 5], [plain], 7)
+    fused_rounds = mpc.rounds - before
+    before = mpc.rounds
+    matrix = proto.matmul_trunc(x, m, 18)
+    matmul_rounds = mpc.rounds - before
+    return {
+        "opened": proto.open([*fused, matrix]),
+        "rounds": (fused_rounds, matmul_rounds),
+        "shapes": [z.shape for z in [*fused, matrix]],
+    }
+
+
+@names
+def test_products_truncate_within_one_unit_in_as_few_rounds(name: str) -> None:
+    results = run(fused_job, name)
+    x, y, m, plain = (v.view(np.int64) for v in fused_inputs(name))
+    wants = [(x * y) >> 18, (y * y) >> 5, plain >> 7, (x @ m) >> 18]
+    # Products, then truncation (aby3 fuses the pair truncation's first round with the
+    # products'); local truncation costs aby3's first party one round and semi2k none.
+    truncation_rounds = {"semi2k-2-local": 0, "aby3-local": 1}.get(name, 1)
+    assert results["p0"]["rounds"] == (1 + truncation_rounds, 1 + truncation_rounds)
+    for party in SETUPS[name].parties[: SETUPS[name].data_parties]:
+        got = results[party]
+        assert got["shapes"] == [(4, 10), (10,), (6,), (4, 3)]
+        for value, want in zip(got["opened"], wants, strict=True):
+            assert set(np.unique(value.view(np.int64) - want)) <= {0, 1}
+
+
+def test_fused_truncation_needs_matching_amounts() -> None:
+    def job(ctx: Context, name: str) -> None:
+        mpc = make(ctx, name)
+        x = share_input(mpc, "p0", words(1, 3))
+        mpc.protocol.mul_trunc_many([(x, x)], [18, 18])
+
+    for name in ("semi2k-2", "aby3"):
+        with pytest.raises(Exception, match="2 truncation amounts for 1"):
+            run(job, name)

@@ -7,7 +7,7 @@ import pytest
 
 from confide.errors import ConfigError
 from confide.mpc import ring
-from confide.mpc.ring import MAX_BLOCK, ring_matmul
+from confide.mpc.ring import MAX_BLOCK, ring_matmul, ring_matmul_sum
 
 RING = 2**64
 # Every balanced limb (widths 22, 20, 22 at offsets 0, 22, 42) at its most negative or most
@@ -113,3 +113,38 @@ def test_numpy_path_for_small_products(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_bad_operands_are_refused(a: np.ndarray, b: np.ndarray) -> None:
     with pytest.raises(ConfigError):
         ring_matmul(a, b)
+
+
+@pytest.mark.parametrize("threshold", [0, 1 << 40])  # joined when small, one product each else
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        [((4, 7), (7, 3)), ((4, 2), (2, 3))],
+        [((4, 7), (7,)), ((4, 5), (5,))],
+        [((6,), (6, 2)), ((3,), (3, 2)), ((1,), (1, 2))],
+        [((2, 3), (3, 2))],
+    ],
+)
+def test_sums_of_products_match_numpy(
+    monkeypatch: pytest.MonkeyPatch,
+    threshold: int,
+    shapes: list[tuple[tuple[int, ...], tuple[int, ...]]],
+) -> None:
+    monkeypatch.setattr(ring, "LIMB_THRESHOLD", threshold)
+    rng = np.random.default_rng(5)
+    pairs = [
+        (rng.integers(0, RING, a, dtype=np.uint64, endpoint=False),
+         rng.integers(0, RING, b, dtype=np.uint64, endpoint=False))
+        for a, b in shapes
+    ]  # fmt: skip
+    expected = sum((np.matmul(a, b) for a, b in pairs[1:]), np.matmul(*pairs[0]))
+    got = ring_matmul_sum(pairs)
+    assert got.shape == expected.shape
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_a_sum_needs_aligned_products() -> None:
+    with pytest.raises(ConfigError):
+        ring_matmul_sum([])
+    with pytest.raises(ConfigError):
+        ring_matmul_sum([(np.ones((2, 3), np.uint64), np.ones((2, 2), np.uint64))] * 2)

@@ -10,7 +10,8 @@ and a provider of correlated randomness (:class:`TrustedDealer`), each an object
 
 Modules: ``encoding`` (the ring and fixed point), ``ring`` (exact ring matmul on BLAS),
 ``share``, ``protocol`` (the interface), ``semi2k``, ``aby3`` (three parties, no dealer;
-its seeds in ``zero_sharing``), ``correlations``, ``provider``, ``dealer``,
+its seeds in ``zero_sharing``), ``correlations``, ``provider``, ``dealer``, ``streams`` (PRG
+draws) and ``packing`` (share arrays in messages),
 ``engine``; ``circuits`` (boolean circuits: sign bit, bit decomposition), ``compare``
 (comparisons, max/argmax, where) and ``functions`` (sigmoid, exp, log, reciprocal, sqrt, ...),
 written once over the protocol interface and reached through the engine
@@ -32,8 +33,8 @@ from confide.mpc.dealer import TrustedDealer
 from confide.mpc.encoding import FRAC_BITS, RING_BITS, decode_ring, encode_ring
 from confide.mpc.engine import MPC
 from confide.mpc.protocol import Protocol
-from confide.mpc.provider import Provider
-from confide.mpc.ring import ring_matmul
+from confide.mpc.provider import Pending, Provider
+from confide.mpc.ring import ring_matmul, ring_matmul_sum
 from confide.mpc.secure_sum import RING, decode_fixed, encode_fixed, secure_sum
 from confide.mpc.semi2k import Semi2k, Truncation
 from confide.mpc.share import Kind, Share
@@ -50,6 +51,7 @@ __all__ = [
     "Correlation",
     "Kind",
     "MatrixTriple",
+    "Pending",
     "Protocol",
     "Provider",
     "RandomBits",
@@ -63,5 +65,6 @@ __all__ = [
     "encode_fixed",
     "encode_ring",
     "ring_matmul",
+    "ring_matmul_sum",
     "secure_sum",
 ]

@@ -62,6 +62,15 @@ Truncation (divide by ``2^f`` after a fixed-point product), two methods:
   Bytes per element: 16 in round 1 between ``P_0`` and ``P_1``, 16 from ``P_2`` to ``P_1``,
   16 in round 2. ``c`` is uniform (``r`` is), and ``P_2``, which knows ``r``, never sees ``c``
   (``P_2`` with ``P_0`` or ``P_1`` would learn ``x``; but any two parties can anyway).
+
+  Products truncated (``mul_trunc_many``, ``matmul_trunc``: 2 rounds, not 1 + 2). A product
+  need not be reshared before its truncation: the local products ``t_i`` masked by zero shares,
+  ``u_i = t_i + alpha_i``, are a 3-out-of-3 sharing of ``x y``; in round 1 ``P_0`` and ``P_1``
+  open ``c`` from ``u_0`` and ``u_1`` as above, and ``P_2`` sends ``u_2`` to both (``u_2`` is
+  masked by ``G_2`` for ``P_0`` and by ``G_0`` for ``P_1``; with ``u_1 + rho_1`` or
+  ``u_0 + rho_0`` it adds up to ``c``'s part, masked by ``rho_1`` or ``rho_0``). Round 2 as
+  above. Bytes per element: 8 more from ``P_2`` to each of ``P_0`` and ``P_1`` in round 1, 24
+  fewer than a resharing round followed by a truncation.
 * ``Truncation.LOCAL`` (1 round; ABY3's share truncation, section 5.1.1): ``P_0`` holds
   ``a = x_0 + x_1`` and ``P_1``, ``P_2`` hold ``x_2``; SecureML's local shifts (Mohassel and
   Zhang, IEEE S&P 2017, theorem 1) give ``a' = a >> f`` (``P_0``) and
@@ -76,7 +85,8 @@ Conversions for comparisons:
 
 * ``components_as_boolean``: ``x_0``, ``x_1``, ``x_2`` as boolean sharings with one nonzero
   component each, without messages (each component is already held by two parties).
-* ``bit_to_arithmetic`` (bit injection, 1 round) and ``random_bits`` (1 round): a boolean bit
+* ``bit_to_arithmetic`` (bit injection, 1 round) and ``random_bits`` (1 round; so circuits
+  convert bits with ``bit_to_arithmetic`` alone, ``RANDOM_BITS_TAKE_A_ROUND``): a boolean bit
   ``b = e XOR c`` with ``e = b_0 XOR b_1`` known to ``P_0`` and ``c = b_2`` known to ``P_1`` and
   ``P_2`` becomes arithmetic with ABY3's three-party oblivious transfer (section 5.4.1), run
   twice so both holders of the new component get it: ``P_0`` sends ``P_1`` the two candidates
@@ -88,17 +98,19 @@ Conversions for comparisons:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from confide.errors import ConfigError, ProtocolError
+from confide.errors import ConfigError
 from confide.mpc.correlations import matmul_shape
 from confide.mpc.encoding import RING_BITS, RING_DTYPE
-from confide.mpc.protocol import Protocol
-from confide.mpc.ring import ring_matmul
-from confide.mpc.semi2k import Truncation
+from confide.mpc.packing import pack, unpack
+from confide.mpc.protocol import Protocol, truncation_amounts
+from confide.mpc.ring import ring_matmul, ring_matmul_sum
+from confide.mpc.semi2k import Truncation, pair_truncation_share
 from confide.mpc.share import Kind, Share, broadcast_shape, check_engine
 from confide.mpc.zero_sharing import PARTIES, ReplicatedStreams
 from confide.runtime.disclosure import Disclosure
@@ -138,6 +150,7 @@ class Aby3(Protocol):
 
     name = "aby3"
     DISCLOSURE = DISCLOSURE
+    RANDOM_BITS_TAKE_A_ROUND = True
 
     def __init__(self, truncation: Truncation | str = Truncation.PAIR) -> None:
         super().__init__()
@@ -182,46 +195,50 @@ class Aby3(Protocol):
         return Share(self.engine, parts, parts[0].shape, kind, frac_bits)
 
     def _send(self, index: int, name: str, arrays: Sequence[np.ndarray]) -> None:
-        payload = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
         with self.engine.ctx.scope("mpc"):
-            self.engine.ctx.send(self._party(index), name, payload)
+            self._send_in_scope(index, name, arrays)
+
+    def _send_in_scope(self, index: int, name: str, arrays: Sequence[np.ndarray]) -> None:
+        self.engine.ctx.send(self._party(index), name, pack(arrays))
 
     def _recv(self, index: int, name: str, shapes: Sequence[tuple[int, ...]]) -> list[np.ndarray]:
         """Ring arrays of ``shapes`` from party ``index``, or ``ProtocolError``."""
-        peer = self._party(index)
         with self.engine.ctx.scope("mpc"):
-            got = self.engine.ctx.recv(peer, name)
-        if not isinstance(got, list) or len(got) != len(shapes):
-            raise ProtocolError(
-                f"{peer!r} sent {type(got).__name__} instead of {len(shapes)} arrays"
-            )
-        out = []
-        for value, shape in zip(got, shapes, strict=True):
-            size = int(np.prod(shape, dtype=np.int64))
-            if (
-                not isinstance(value, np.ndarray)
-                or value.dtype != RING_DTYPE
-                or value.shape != (size,)
-            ):
-                raise ProtocolError(f"{peer!r} sent a message that is not {size} ring words")
-            out.append(value.reshape(shape))
-        return out
+            return self._recv_in_scope(index, name, shapes)
+
+    def _swap(
+        self,
+        to: int,
+        source: int,
+        name: str,
+        arrays: Sequence[np.ndarray],
+        shapes: Sequence[tuple[int, ...]],
+    ) -> list[np.ndarray]:
+        """Send ``arrays`` to party ``to`` and receive arrays of ``shapes`` from ``source``."""
+        with self.engine.ctx.scope("mpc"):
+            self._send_in_scope(to, name, arrays)
+            return self._recv_in_scope(source, name, shapes)
+
+    def _recv_in_scope(
+        self, index: int, name: str, shapes: Sequence[tuple[int, ...]]
+    ) -> list[np.ndarray]:
+        """Ring arrays of ``shapes`` from party ``index``, or ``ProtocolError``."""
+        peer = self._party(index)
+        return unpack(peer, self.engine.ctx.recv(peer, name), shapes)
 
     def _reshare(
         self, terms: Sequence[np.ndarray], kind: Kind, frac_bits: Sequence[int]
     ) -> list[Share]:
         """Turn 3-out-of-3 shares ``terms`` into replicated shares: one round."""
         g = self._g
-        masked = []
-        for term in terms:
-            z = g.zero(term.shape, kind)
+        shapes = [term.shape for term in terms]
+        masked = g.zeros(shapes, kind)
+        for z, term in zip(masked, terms, strict=True):
             if kind is Kind.BOOLEAN:
-                z ^= term
+                np.bitwise_xor(z, term, out=z)
             else:
-                z += term
-            masked.append(z)
-        self._send(g.index - 1, "reshare", masked)
-        received = self._recv(g.index + 1, "reshare", [z.shape for z in masked])
+                np.add(z, term, out=z)
+        received = self._swap(g.index - 1, g.index + 1, "reshare", masked, shapes)
         self.engine.count_round()
         return [
             self._share((z, other), kind, f)
@@ -335,42 +352,47 @@ class Aby3(Protocol):
         check_engine(self.engine, x, y)
         if x.kind is not Kind.ARITHMETIC or y.kind is not Kind.ARITHMETIC:
             raise ConfigError("matmul takes arithmetic shares")
+        term = self._matmul_term(x, y)
+        return self._reshare([term], Kind.ARITHMETIC, [x.frac_bits + y.frac_bits])[0]
+
+    def _matmul_term(self, x: Share, y: Share) -> np.ndarray:
+        """This party's 3-out-of-3 share of ``x @ y``: the split of the elementwise products."""
+        check_engine(self.engine, x, y)
+        if x.kind is not Kind.ARITHMETIC or y.kind is not Kind.ARITHMETIC:
+            raise ConfigError("matmul takes arithmetic shares")
         matmul_shape(x.shape, y.shape)
         (a, b), (c, d) = x.parts, y.parts
-        if self._index == 0:  # the same split as the elementwise products
-            term = ring_matmul(a + b, c + d)
-        else:
-            term = ring_matmul(a, d)
-            term += ring_matmul(b, c + d if self._index == 1 else c)
-        return self._reshare([term], Kind.ARITHMETIC, [x.frac_bits + y.frac_bits])[0]
+        if self._index == 0:
+            return ring_matmul(a + b, c + d)
+        return ring_matmul_sum([(a, d), (b, c + d if self._index == 1 else c)])
 
     # -- truncation ------------------------------------------------------------------------------
 
-    def trunc_many(self, xs: Sequence[Share], bits: int) -> list[Share]:
-        check_engine(self.engine, *xs)
-        if isinstance(bits, bool) or not isinstance(bits, int) or not 0 <= bits < RING_BITS - 1:
-            raise ConfigError(f"truncation bits must be an int in [0, {RING_BITS - 2}]")
-        for x in xs:
-            if x.kind is not Kind.ARITHMETIC:
-                raise ConfigError("only arithmetic shares can be truncated")
-        if bits == 0 or not xs:
-            return list(xs)
+    def trunc_many(self, xs: Sequence[Share], bits: int | Sequence[int]) -> list[Share]:
+        amounts = self.truncation_amounts(xs, bits)
+        out = list(xs)
+        todo = [k for k, amount in enumerate(amounts) if amount]
+        if not todo:
+            return out
         # Work on flat views: numpy turns 0-d results into scalars, which in-place updates miss.
-        flat = [x.reshape(-1) for x in xs]
+        flat = [xs[k].reshape(-1) for k in todo]
+        chosen = [amounts[k] for k in todo]
         if self.truncation is Truncation.LOCAL:
-            done = self._trunc_local(flat, bits)
+            done = self._trunc_local(flat, chosen)
         else:
-            done = self._trunc_pair(flat, bits)
-        return [z.reshape(x.shape) for z, x in zip(done, xs, strict=True)]
+            done = self._trunc_pair(flat, chosen)
+        for k, z in zip(todo, done, strict=True):
+            out[k] = z.reshape(xs[k].shape)
+        return out
 
-    def _trunc_local(self, xs: Sequence[Share], bits: int) -> list[Share]:
+    def _trunc_local(self, xs: Sequence[Share], amounts: Sequence[int]) -> list[Share]:
         """ABY3 share truncation: local shifts of ``(x_0 + x_1, x_2)``, one message to P_2."""
         g = self._g
         i = g.index
-        fracs = [max(x.frac_bits - bits, 0) for x in xs]
+        fracs = [max(x.frac_bits - bits, 0) for x, bits in zip(xs, amounts, strict=True)]
         if i == 0:
             parts = []
-            for x in xs:
+            for x, bits in zip(xs, amounts, strict=True):
                 shifted = ((x.parts[0] + x.parts[1]).view(np.int64) >> bits).view(RING_DTYPE)
                 s = g.words(1, x.shape)
                 shifted -= s
@@ -378,7 +400,10 @@ class Aby3(Protocol):
             self._send(2, "trunc", [p[0] for p in parts])
             self.engine.count_round()
         else:
-            tops = [_ceil_shift(x.parts[1 if i == 1 else 0], bits) for x in xs]
+            tops = [
+                _ceil_shift(x.parts[1 if i == 1 else 0], bits)
+                for x, bits in zip(xs, amounts, strict=True)
+            ]
             if i == 1:
                 parts = [(g.words(1, x.shape), top) for x, top in zip(xs, tops, strict=True)]
             else:
@@ -387,72 +412,187 @@ class Aby3(Protocol):
                 self.engine.count_round()
         return [x.with_parts(p, frac_bits=f) for x, p, f in zip(xs, parts, fracs, strict=True)]
 
-    def _trunc_pair(self, xs: Sequence[Share], bits: int) -> list[Share]:
-        """Escudero et al.'s truncation with ``P_2`` dealing the pair; two rounds."""
+    def _trunc_pair(self, xs: Sequence[Share], amounts: Sequence[int]) -> list[Share]:
+        """Escudero et al.'s truncation of flat shares with ``P_2`` dealing the pair."""
+        i = self._index
+        own: list[np.ndarray | None] = [
+            (x.parts[0] + x.parts[1]) if i == 0 else (x.parts[1] if i == 1 else None) for x in xs
+        ]
+        fracs = [max(x.frac_bits - bits, 0) for x, bits in zip(xs, amounts, strict=True)]
+        return self._truncate_terms(own, [False] * len(xs), [x.shape for x in xs], amounts, fracs)
+
+    def _truncate_terms(
+        self,
+        own: Sequence[np.ndarray | None],
+        products: Sequence[bool],
+        shapes: Sequence[tuple[int, ...]],
+        amounts: Sequence[int],
+        fracs: Sequence[int],
+    ) -> list[Share]:
+        """Replicated shares of ``v_k / 2^amounts[k]`` for values given by flat additive terms.
+
+        For a plain share ``own[k]`` is ``x_0 + x_1`` on P_0, ``x_2`` on P_1 and ``None`` on
+        P_2; for a product (``products[k]``) it is each party's masked 3-out-of-3 term
+        ``t_i + alpha_i``, and P_2 sends its own to P_0 and P_1 in round 1 (uniform to each:
+        masked by a stream it lacks), so a product is truncated without being reshared first.
+        Two rounds (see the module docstring).
+        """
         g = self._g
         i = g.index
-        shapes = [x.shape for x in xs]
-        fracs = [max(x.frac_bits - bits, 0) for x in xs]
-        if i == 2:
-            deal: list[np.ndarray] = []
-            for shape in shapes:  # the order P_0 draws in from G_0, and P_1 from G_2
-                r, msb, low = g.words(0, shape), g.words(0, shape), g.words(0, shape)
-                r += g.words(2, shape)
-                msb = (r >> _TOP) - msb
-                low = ((r & _LOW) >> np.uint64(bits)) - low
-                deal.extend((msb, low))
-            self._send(1, "trunc_deal", deal)
-            first = [g.words(0, shape) for shape in shapes]
-            received = self._recv(1, "trunc_reshare", shapes)
-            self.engine.count_round()
-            self.engine.count_round()
-            return [
-                x.with_parts((y2, y0), frac_bits=f)
-                for x, y2, y0, f in zip(xs, received, first, fracs, strict=True)
-            ]
-        # P_0 and P_1: open c = x + 2^62 + r to each other, then share the result three ways.
-        if i == 0:
-            pair = [(g.words(0, s), g.words(0, s), g.words(0, s)) for s in shapes]
+        ctx = self.engine.ctx
+        product_shapes = [s for s, p in zip(shapes, products, strict=True) if p]
+        triple = [s for s in shapes for _ in range(3)]
+        with ctx.scope("mpc"):
+            if i == 2:
+                drawn = g.words_many(0, triple)  # in the order P_0 draws them from G_0
+                deal: list[np.ndarray] = []
+                for k, (rho1, bits) in enumerate(
+                    zip(g.words_many(2, shapes), amounts, strict=True)  # as P_1 from G_2
+                ):
+                    r, msb, low = drawn[3 * k : 3 * k + 3]
+                    r += rho1
+                    deal.append((r >> _TOP) - msb)
+                    deal.append(((r & _LOW) >> np.uint64(bits)) - low)
+                terms = [t for t, p in zip(own, products, strict=True) if p and t is not None]
+                if len(terms) != len(product_shapes):
+                    raise ConfigError("P_2 must give its term of every product it truncates")
+                if terms:
+                    self._send_in_scope(0, "trunc_term", terms)
+                self._send_in_scope(1, "trunc_deal", [*terms, *deal])
+                first = g.words_many(0, shapes)
+                received = self._recv_in_scope(1, "trunc_reshare", shapes)
+                self.engine.count_round()
+                self.engine.count_round()
+                return [
+                    Share(self.engine, (y2, y0), shape, Kind.ARITHMETIC, f)
+                    for y2, y0, shape, f in zip(received, first, shapes, fracs, strict=True)
+                ]
+            # P_0 and P_1: open c = v + 2^62 + r to each other, then share the result three ways.
             masked = []
-            for x, (rho, _, _) in zip(xs, pair, strict=True):
-                u = x.parts[0] + x.parts[1]
-                u += rho
-                u += _OFFSET
-                masked.append(u)
-            self._send(1, "trunc_open", masked)
-            others = self._recv(1, "trunc_open", shapes)
-            shares = [(mu, low) for _, mu, low in pair]
-        else:
-            masked = []
-            for x in xs:
-                u = g.words(2, x.shape)
-                u += x.parts[1]
-                masked.append(u)
-            self._send(0, "trunc_open", masked)
-            others = self._recv(0, "trunc_open", shapes)
-            dealt = self._recv(2, "trunc_deal", [s for s in shapes for _ in range(2)])
-            shares = list(zip(dealt[::2], dealt[1::2], strict=True))
+            if i == 0:
+                drawn = g.words_many(0, triple)
+                for k, term in enumerate(own):
+                    if term is None:
+                        raise ConfigError("P_0 must give its term of every truncation")
+                    u = term + drawn[3 * k]
+                    u += _OFFSET
+                    masked.append(u)
+                self._send_in_scope(1, "trunc_open", masked)
+                others = self._recv_in_scope(1, "trunc_open", shapes)
+                extra = (
+                    self._recv_in_scope(2, "trunc_term", product_shapes) if product_shapes else []
+                )
+                shares = [(drawn[3 * k + 1], drawn[3 * k + 2]) for k in range(len(shapes))]
+            else:
+                for term, rho1 in zip(own, g.words_many(2, shapes), strict=True):
+                    if term is None:
+                        raise ConfigError("P_1 must give its term of every truncation")
+                    rho1 += term
+                    masked.append(rho1)
+                self._send_in_scope(0, "trunc_open", masked)
+                others = self._recv_in_scope(0, "trunc_open", shapes)
+                pair_shapes = [s for s in shapes for _ in range(2)]
+                dealt = self._recv_in_scope(2, "trunc_deal", [*product_shapes, *pair_shapes])
+                extra, dealt = dealt[: len(product_shapes)], dealt[len(product_shapes) :]
+                shares = list(zip(dealt[::2], dealt[1::2], strict=True))
+            self.engine.count_round()
+            terms_of_p2 = iter(extra)
+            results = []
+            for u, v, (mu, low), bits, product in zip(
+                masked, others, shares, amounts, products, strict=True
+            ):
+                c = u + v
+                if product:
+                    c += next(terms_of_p2)
+                results.append(pair_truncation_share(c, mu, low, bits, first=i == 0))
+            if i == 0:
+                parts = []
+                for z, y0, s in zip(
+                    results, g.words_many(0, shapes), g.words_many(1, shapes), strict=True
+                ):
+                    z -= y0
+                    z -= s
+                    parts.append((y0, z))
+                self._send_in_scope(1, "trunc_reshare", [p[1] for p in parts])
+            else:
+                for z, s in zip(results, g.words_many(1, shapes), strict=True):
+                    z += s
+                self._send_in_scope(2, "trunc_reshare", results)
+                received = self._recv_in_scope(0, "trunc_reshare", shapes)
+                parts = list(zip(received, results, strict=True))
         self.engine.count_round()
-        results = []
-        for u, v, (mu, low) in zip(masked, others, shares, strict=True):
-            c = u + v
-            results.append(_pair_result(c, mu, low, bits, first=i == 0))
-        if i == 0:
-            parts = []
-            for z in results:
-                y0, s = g.words(0, z.shape), g.words(1, z.shape)
-                z -= y0
-                z -= s
-                parts.append((y0, z))
-            self._send(1, "trunc_reshare", [p[1] for p in parts])
-        else:
-            for z in results:
-                z += g.words(1, z.shape)
-            self._send(2, "trunc_reshare", results)
-            received = self._recv(0, "trunc_reshare", shapes)
-            parts = list(zip(received, results, strict=True))
-        self.engine.count_round()
-        return [x.with_parts(p, frac_bits=f) for x, p, f in zip(xs, parts, fracs, strict=True)]
+        return [
+            Share(self.engine, p, shape, Kind.ARITHMETIC, f)
+            for p, shape, f in zip(parts, shapes, fracs, strict=True)
+        ]
+
+    # -- products and truncation in one go (two rounds instead of three) ----------------------
+
+    def mul_trunc_many(
+        self,
+        pairs: Sequence[tuple[Share, Share]],
+        bits: int | Sequence[int],
+        also: Sequence[Share] = (),
+        also_bits: int | Sequence[int] = 0,
+    ) -> list[Share]:
+        """Products truncated without resharing them first: two rounds, not three.
+
+        The local products, masked by zero shares, are the 3-out-of-3 terms that the pair
+        truncation opens (P_2 sends its term to P_0 and P_1 with the round-1 messages); the
+        shares ``also`` are truncated in the same rounds.
+        """
+        _check_pairs(self.engine, pairs, Kind.ARITHMETIC)
+        amounts = truncation_amounts(bits, len(pairs))
+        extra = self.truncation_amounts(also, also_bits)
+        if self.truncation is Truncation.LOCAL or not pairs or not all(amounts + extra):
+            return super().mul_trunc_many(pairs, amounts, also, extra)
+        terms = [self._local_products(x, y, np.multiply, np.add) for x, y in pairs]
+        shapes = [np.shape(t) for t in terms]
+        fracs = [
+            max(x.frac_bits + y.frac_bits - bits, 0)
+            for (x, y), bits in zip(pairs, amounts, strict=True)
+        ]
+        return self._fused(terms, shapes, fracs, amounts, also, extra)
+
+    def matmul_trunc(self, x: Share, y: Share, bits: int) -> Share:
+        """``x @ y`` truncated without resharing it first: two rounds (see ``mul_trunc_many``)."""
+        (amount,) = truncation_amounts(bits, 1)
+        if self.truncation is Truncation.LOCAL or not amount:
+            return super().matmul_trunc(x, y, amount)
+        term = self._matmul_term(x, y)
+        fracs = [max(x.frac_bits + y.frac_bits - amount, 0)]
+        return self._fused([term], [np.shape(term)], fracs, [amount], (), [])[0]
+
+    def _fused(
+        self,
+        terms: Sequence[np.ndarray],
+        shapes: Sequence[tuple[int, ...]],
+        fracs: Sequence[int],
+        amounts: Sequence[int],
+        also: Sequence[Share],
+        extra: Sequence[int],
+    ) -> list[Share]:
+        """Mask the local product ``terms`` with zero shares and truncate them with ``also``."""
+        i = self._index
+        flat = [(math.prod(shape),) for shape in shapes]
+        masked: list[np.ndarray | None] = []
+        for term, alpha in zip(terms, self._g.zeros(flat), strict=True):
+            np.add(alpha, np.reshape(term, alpha.shape), out=alpha)
+            masked.append(alpha)
+        plain = [x.reshape(-1) for x in also]
+        own = masked + [
+            (x.parts[0] + x.parts[1]) if i == 0 else (x.parts[1] if i == 1 else None) for x in plain
+        ]
+        products = [True] * len(terms) + [False] * len(plain)
+        done = self._truncate_terms(
+            own,
+            products,
+            flat + [x.shape for x in plain],
+            [*amounts, *extra],
+            [*fracs, *(max(x.frac_bits - bits, 0) for x, bits in zip(also, extra, strict=True))],
+        )
+        out_shapes = [*shapes, *(x.shape for x in also)]
+        return [z.reshape(shape) for z, shape in zip(done, out_shapes, strict=True)]
 
     # -- what comparisons and conversions build on ---------------------------------------------
 
@@ -527,30 +667,6 @@ def _ceil_shift(part: np.ndarray, bits: int) -> np.ndarray:
     """``-((-part) >> bits)`` on signed words: SecureML's shift for the second share."""
     shifted: np.ndarray = (-((-part.view(np.int64)) >> bits)).view(RING_DTYPE)
     return shifted
-
-
-def _pair_result(
-    c: np.ndarray, mu: np.ndarray, low: np.ndarray, bits: int, *, first: bool
-) -> np.ndarray:
-    """One party's additive share of the truncation of Escudero et al. (see ``semi2k``).
-
-    ``c = x + 2^62 + r`` is public to both parties, ``mu`` and ``low`` are this party's shares
-    of ``msb(r)`` and ``(r mod 2^63) >> bits``; ``first`` adds the public terms.
-    """
-    c_msb = c >> _TOP
-    # w = msb(c) XOR msb(r) = c_msb + msb(r) (1 - 2 c_msb), linear in the shares of msb(r).
-    z: np.ndarray = _ONE - (c_msb << _ONE)
-    z *= mu
-    if first:
-        z += c_msb
-    z <<= np.uint64(RING_BITS - 1 - bits)
-    z -= low
-    if first:
-        top = c & _LOW
-        top >>= np.uint64(bits)
-        z += top
-        z -= _OFFSET >> np.uint64(bits)
-    return z
 
 
 def _check_pairs(engine: MPC, pairs: Sequence[tuple[Share, Share]], kind: Kind) -> None:

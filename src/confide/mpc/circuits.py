@@ -43,6 +43,7 @@ the bit conversions), so no party learns anything about the inputs or the result
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -226,7 +227,7 @@ def unflatten(flat: Share, shapes: Sequence[tuple[int, ...]]) -> list[Share]:
     out = []
     start = 0
     for shape in shapes:
-        size = int(np.prod(shape, dtype=np.int64))
+        size = math.prod(shape)
         stop = start + size
         out.append(flat.with_parts([p[start:stop].reshape(shape) for p in flat.parts], shape=shape))
         start = stop
@@ -418,8 +419,14 @@ def bits_to_arithmetic(mpc: MPC, bits: Packed) -> Share:
     """Arithmetic 0/1 shares (integers) of packed secret bits, as a flat vector of ``count``.
 
     One round; opens ``count / 64`` words. The provider deals one random bit per element.
+    Where random bits would take a round of their own (aby3), the bits are unpacked and
+    converted by the protocol's :meth:`~confide.mpc.protocol.Protocol.bit_to_arithmetic`:
+    one round too.
     """
     count = bits.count
+    if mpc.protocol.RANDOM_BITS_TAKE_A_ROUND:
+        unpacked = _each(bits.share, unpack_bits, (bits.words * RING_BITS,))
+        return mpc.protocol.bit_to_arithmetic(unpacked[:count])
     padded = bits.words * RING_BITS
     r_arith, r_bool = mpc.protocol.random_bits((padded,))
     masks = [pack_bits(p) for p in r_bool.parts]

@@ -15,9 +15,11 @@ any provider.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -62,7 +64,7 @@ class Component:
     @property
     def size(self) -> int:
         """Number of elements."""
-        return int(np.prod(self.shape, dtype=np.int64))
+        return math.prod(self.shape)
 
 
 class Correlation(ABC):
@@ -103,11 +105,11 @@ class BeaverTriple(Correlation):
     x_shape: tuple[int, ...]
     y_shape: tuple[int, ...]
 
-    @property
+    @cached_property
     def free(self) -> tuple[Component, ...]:
         return (Component(self.x_shape), Component(self.y_shape))
 
-    @property
+    @cached_property
     def determined(self) -> tuple[Component, ...]:
         return (Component(broadcast_shape(self.x_shape, self.y_shape)),)
 
@@ -126,11 +128,11 @@ class MatrixTriple(Correlation):
     def __post_init__(self) -> None:
         matmul_shape(self.x_shape, self.y_shape)
 
-    @property
+    @cached_property
     def free(self) -> tuple[Component, ...]:
         return (Component(self.x_shape), Component(self.y_shape))
 
-    @property
+    @cached_property
     def determined(self) -> tuple[Component, ...]:
         return (Component(matmul_shape(self.x_shape, self.y_shape)),)
 
@@ -146,11 +148,11 @@ class AndTriple(Correlation):
     x_shape: tuple[int, ...]
     y_shape: tuple[int, ...]
 
-    @property
+    @cached_property
     def free(self) -> tuple[Component, ...]:
         return (Component(self.x_shape, Kind.BOOLEAN), Component(self.y_shape, Kind.BOOLEAN))
 
-    @property
+    @cached_property
     def determined(self) -> tuple[Component, ...]:
         return (Component(broadcast_shape(self.x_shape, self.y_shape), Kind.BOOLEAN),)
 
@@ -175,11 +177,11 @@ class TruncationPair(Correlation):
         if not 0 < self.bits < RING_BITS - 1:
             raise ConfigError(f"truncation bits must be in [1, {RING_BITS - 2}], got {self.bits}")
 
-    @property
+    @cached_property
     def free(self) -> tuple[Component, ...]:
         return (Component(self.shape),)
 
-    @property
+    @cached_property
     def determined(self) -> tuple[Component, ...]:
         return (Component(self.shape), Component(self.shape))
 
@@ -194,11 +196,11 @@ class RandomBits(Correlation):
 
     shape: tuple[int, ...]
 
-    @property
+    @cached_property
     def free(self) -> tuple[Component, ...]:
         return (Component(self.shape, Kind.BOOLEAN, bits=1),)
 
-    @property
+    @cached_property
     def determined(self) -> tuple[Component, ...]:
         return (Component(self.shape),)
 

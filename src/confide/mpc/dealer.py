@@ -38,11 +38,12 @@ import numpy as np
 
 from confide.crypto.prg import PRG, new_seed
 from confide.errors import ConfigError, ProtocolError
-from confide.mpc.correlations import Component, Correlation
+from confide.mpc.correlations import Correlation
 from confide.mpc.encoding import RING_DTYPE
-from confide.mpc.provider import Provider
+from confide.mpc.packing import pack, unpack
+from confide.mpc.provider import Pending, Provider
 from confide.mpc.share import Kind
-from confide.mpc.streams import draw_bits, draw_words
+from confide.mpc.streams import draw_many
 from confide.params import SEED_BYTES
 from confide.runtime.context import Context, Role
 from confide.runtime.disclosure import Disclosure
@@ -69,15 +70,15 @@ DISCLOSURE = (
 )
 
 
-def _draw(prg: PRG, component: Component) -> np.ndarray:
-    if component.bits == 1:
-        return draw_bits(prg, component.shape)
-    return draw_words(prg, component.shape)
-
-
-def _combine(total: np.ndarray, share: np.ndarray, kind: Kind) -> np.ndarray:
-    combined: np.ndarray = total ^ share if kind is Kind.BOOLEAN else total + share
-    return combined
+def _combine_into(total: np.ndarray, share: np.ndarray, kind: Kind, *, subtract: bool) -> None:
+    """``total ^= share`` (boolean), else ``total += share`` or ``total -= share``, in place
+    (an array update, never numpy-scalar arithmetic, which warns on wrap-around)."""
+    if kind is Kind.BOOLEAN:
+        np.bitwise_xor(total, share, out=total)
+    elif subtract:
+        np.subtract(total, share, out=total)
+    else:
+        np.add(total, share, out=total)
 
 
 class TrustedDealer(Provider):
@@ -93,6 +94,7 @@ class TrustedDealer(Provider):
         self.dealer = dealer
         self._prg: PRG | None = None
         self._streams: dict[str, PRG] = {}
+        self._pending: Pending | None = None
 
     def helpers(self, ctx: Context) -> tuple[str, ...]:
         helpers = ctx.parties_with(Role.COMPUTE_HELPER)
@@ -137,60 +139,74 @@ class TrustedDealer(Provider):
                 self._prg = PRG(seed)
 
     def deal(self, requests: Sequence[Correlation]) -> list[tuple[np.ndarray, ...]]:
+        return self.deal_pending(requests).result()
+
+    def deal_pending(self, requests: Sequence[Correlation]) -> Pending:
+        """Deal ``requests``; the last data party's corrections are received on ``result()``.
+
+        So the last party can work with the free components (open ``x - a`` and ``y - b``,
+        compute its products) while the dealer is still computing the determined ones. A
+        pending batch is completed before the next one is dealt, so corrections are always
+        received in the order they were sent.
+        """
         for request in requests:
             if not isinstance(request, Correlation):
                 raise ConfigError(f"cannot deal a {type(request).__name__}")
+        if self._pending is not None:
+            self._pending.result()
+            self._pending = None
         engine = self.engine
         if engine.ctx.party == self._dealer:
             self._serve(requests)
-            return [() for _ in requests]
-        return self._receive(requests)
+            return Pending([() for _ in requests])
+        pending = self._receive(requests)
+        if not pending.done:
+            self._pending = pending
+        return pending
 
-    def _receive(self, requests: Sequence[Correlation]) -> list[tuple[np.ndarray, ...]]:
+    def _receive(self, requests: Sequence[Correlation]) -> Pending:
         """A data party's shares: drawn from its stream, plus the dealer's corrections if last."""
         engine = self.engine
         if self._prg is None:
             raise ConfigError("the dealer's seed was never received")
         last = engine.ctx.party == engine.parties[-1]
-        dealt: list[list[np.ndarray]] = []
+        drawn = iter(draw_many(self._prg, _layout(requests, determined=not last)))
+        free: list[tuple[np.ndarray, ...]] = []
         for request in requests:
-            shares = [_draw(self._prg, c) for c in request.free]
-            if not last:
-                shares += [draw_words(self._prg, c.shape) for c in request.determined]
-            dealt.append(shares)
+            count = len(request.free) + (0 if last else len(request.determined))
+            free.append(tuple(next(drawn) for _ in range(count)))
         determined = [c for request in requests for c in request.determined]
-        if last and determined:
-            with engine.ctx.scope("mpc"):
-                corrections = engine.ctx.recv(self._dealer, "deal")
-            if not isinstance(corrections, list) or len(corrections) != len(determined):
-                raise ProtocolError(f"the dealer {self._dealer!r} sent a malformed batch")
-            flat = iter(corrections)
-            for request, shares in zip(requests, dealt, strict=True):
-                for component in request.determined:
-                    word = next(flat)
-                    if (
-                        not isinstance(word, np.ndarray)
-                        or word.dtype != RING_DTYPE
-                        or word.shape != (component.size,)
-                    ):
-                        raise ProtocolError(
-                            f"the dealer {self._dealer!r} sent a correction that is not "
-                            f"{component.size} ring elements"
-                        )
-                    shares.append(word.reshape(component.shape))
-        return [tuple(shares) for shares in dealt]
+        if not last or not determined:
+            return Pending(free)
+
+        shapes = [c.shape for c in determined]
+
+        def corrections() -> list[tuple[np.ndarray, ...]]:
+            words = iter(self._take(shapes))
+            return [
+                shares + tuple(next(words) for _ in request.determined)
+                for request, shares in zip(requests, free, strict=True)
+            ]
+
+        return Pending(free, corrections)
 
     def _serve(self, requests: Sequence[Correlation]) -> None:
         """The dealer: draw every party's shares, compute, send the last party's corrections."""
         engine = self.engine
         parties = engine.parties
+        streams = {
+            party: iter(
+                draw_many(self._streams[party], _layout(requests, determined=party != parties[-1]))
+            )
+            for party in parties
+        }
         corrections: list[np.ndarray] = []
         for request in requests:
             free = []
             for component in request.free:
-                total = _draw(self._streams[parties[0]], component)
+                total = next(streams[parties[0]])  # the dealer's own copy: update it in place
                 for party in parties[1:]:
-                    total = _combine(total, _draw(self._streams[party], component), component.kind)
+                    _combine_into(total, next(streams[party]), component.kind, subtract=False)
                 free.append(total)
             values = request.compute(free)
             if len(values) != len(request.determined):
@@ -198,14 +214,29 @@ class TrustedDealer(Provider):
             for component, value in zip(request.determined, values, strict=True):
                 if value.dtype != RING_DTYPE or value.shape != component.shape:
                     raise ConfigError(f"{type(request).__name__} computed a malformed value")
-                correction = value
+                correction = np.array(value, dtype=RING_DTYPE)  # a fresh array, even if 0-d
                 for party in parties[:-1]:
-                    share = draw_words(self._streams[party], component.shape)
-                    if component.kind is Kind.BOOLEAN:
-                        correction = correction ^ share
-                    else:
-                        correction = correction - share
-                corrections.append(correction.ravel())
+                    _combine_into(correction, next(streams[party]), component.kind, subtract=True)
+                corrections.append(correction)
         if corrections:
             with engine.ctx.scope("mpc"):
-                engine.ctx.send(parties[-1], "deal", corrections)
+                engine.ctx.send(parties[-1], "deal", pack(corrections))
+
+    def _take(self, shapes: Sequence[tuple[int, ...]]) -> list[np.ndarray]:
+        """The last party: the dealer's corrections of one batch."""
+        with self.engine.ctx.scope("mpc"):
+            got = self.engine.ctx.recv(self._dealer, "deal")
+        return unpack(self._dealer, got, shapes)
+
+
+def _layout(
+    requests: Sequence[Correlation], *, determined: bool
+) -> list[tuple[tuple[int, ...], int]]:
+    """What a party draws from its stream for ``requests``, in order: for each request its
+    free components, then (unless it is the last party) its determined ones."""
+    draws = []
+    for request in requests:
+        draws += [(c.shape, c.bits) for c in request.free]
+        if determined:
+            draws += [(c.shape, 64) for c in request.determined]
+    return draws

@@ -109,8 +109,16 @@ def encode_ring(values: npt.ArrayLike, frac_bits: int = 0) -> np.ndarray:
 
 
 def decode_ring(words: npt.ArrayLike, frac_bits: int = 0) -> np.ndarray:
-    """Decode ring elements as signed values: ``float64`` if ``frac_bits`` > 0, else ``int64``."""
-    frac_bits = check_frac_bits(frac_bits)
+    """Decode ring elements as signed values: ``float64`` if ``frac_bits`` > 0, else ``int64``.
+
+    Any fractional bits a share can carry (up to ``RING_BITS - 1``) decode, not only those
+    :func:`encode_ring` accepts: an untruncated product of two ``f``-bit values carries ``2f``.
+    """
+    if isinstance(frac_bits, bool) or not isinstance(frac_bits, int | np.integer):
+        raise ConfigError(f"fractional bits must be an int, got {type(frac_bits).__name__}")
+    if not 0 <= frac_bits < RING_BITS:
+        raise ConfigError(f"fractional bits must be in [0, {RING_BITS - 1}], got {frac_bits}")
+    frac_bits = int(frac_bits)
     array = np.asarray(words)
     if array.dtype != RING_DTYPE:
         raise ConfigError(f"ring elements must be uint64, got {array.dtype}")

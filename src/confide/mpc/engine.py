@@ -278,11 +278,13 @@ class MPC:
         return self._settle([product], [(share.frac_bits, frac_bits)])[0]
 
     def mul_many(self, pairs: Sequence[tuple[Share, Share]]) -> list[Share]:
-        """Several products of shares in one round (plus one for truncation, if needed)."""
+        """Several products of shares in one round (plus the truncation's, if needed)."""
         for x, y in pairs:
             check_engine(self, x, y)
-        products = self.protocol.mul_many(pairs)
-        return self._settle(products, [(x.frac_bits, y.frac_bits) for x, y in pairs])
+        amounts = [min(x.frac_bits, y.frac_bits) for x, y in pairs]
+        if not any(amounts):
+            return self.protocol.mul_many(pairs)
+        return self.protocol.mul_trunc_many(pairs, amounts)
 
     def div(self, x: Any, y: Any) -> Share:
         """``x / y``: a multiplication by ``1 / y`` for a public divisor; for a secret one,
@@ -299,8 +301,10 @@ class MPC:
         """``x @ y`` (1-D or 2-D): one round for two shares, local for a public operand."""
         if isinstance(x, Share) and isinstance(y, Share):
             check_engine(self, x, y)
-            product = self.protocol.matmul(x, y)
-            return self._settle([product], [(x.frac_bits, y.frac_bits)])[0]
+            amount = min(x.frac_bits, y.frac_bits)
+            if not amount:
+                return self.protocol.matmul(x, y)
+            return self.protocol.matmul_trunc(x, y, amount)
         share = x if isinstance(x, Share) else y
         check_engine(self, share)
         _require_arithmetic(share)
@@ -318,6 +322,11 @@ class MPC:
         """Divide ``x`` by ``2^bits`` (default ``frac_bits``) with the protocol's method."""
         check_engine(self, x)
         return self.protocol.trunc(x, self.frac_bits if bits is None else bits)
+
+    def truncate_many(self, xs: Sequence[Share], bits: int | Sequence[int]) -> list[Share]:
+        """Divide each of ``xs`` by ``2^bits`` (one amount, or one per share) in one round."""
+        check_engine(self, *xs)
+        return self.protocol.trunc_many(xs, bits)
 
     def sum(self, x: Share, axis: int | tuple[int, ...] | None = None) -> Share:
         """Sum along ``axis`` (all axes by default); local."""
@@ -496,17 +505,11 @@ class MPC:
     # -- fixed-point bookkeeping ---------------------------------------------------------------
 
     def _settle(self, products: list[Share], fracs: Sequence[tuple[int, int]]) -> list[Share]:
-        """Truncate products back to the larger ``frac_bits`` of their factors, in batches."""
-        out = list(products)
-        by_bits: dict[int, list[int]] = {}
-        for k, (fx, fy) in enumerate(fracs):
-            if min(fx, fy):
-                by_bits.setdefault(min(fx, fy), []).append(k)
-        for bits, indices in by_bits.items():
-            truncated = self.protocol.trunc_many([out[k] for k in indices], bits)
-            for k, share in zip(indices, truncated, strict=True):
-                out[k] = share
-        return out
+        """Truncate products back to the larger ``frac_bits`` of their factors, in one batch."""
+        amounts = [min(fx, fy) for fx, fy in fracs]
+        if not any(amounts):
+            return list(products)
+        return self.protocol.trunc_many(products, amounts)
 
     def _rescaled(self, x: Share, frac_bits: int) -> Share:
         """``x`` with more fractional bits (an exact local multiplication by a power of two)."""

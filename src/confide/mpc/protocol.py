@@ -20,7 +20,8 @@ engine; every nonlinear method is batched and takes one communication round per 
 ``mul_many(pairs)``               elementwise ring products (broadcasting), one round
 ``and_many(pairs)``               elementwise ANDs of boolean words, one round
 ``matmul(x, y)``                  ring matrix product (1-D or 2-D), one round
-``trunc_many(xs, bits)``          divide by ``2^bits`` (the protocol's truncation method)
+``trunc_many(xs, bits)``          divide by ``2^bits``, one amount or one per share, one batch
+``mul_trunc_many``, ``matmul_trunc``  products then truncation (written once; fused by aby3)
 ``random_bits(shape)``            random bits, both as arithmetic 0/1 and as boolean bit 0
 ``components_as_boolean(x)``      boolean sharings whose ring sum is ``x`` (for A2B circuits)
 ================================  ===========================================================
@@ -44,16 +45,32 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from confide.errors import ConfigError
-from confide.mpc.encoding import RING_DTYPE
+from confide.mpc.encoding import RING_BITS, RING_DTYPE
 from confide.mpc.share import Kind, Share, check_engine
 from confide.runtime.disclosure import Disclosure
 
 if TYPE_CHECKING:
     from confide.mpc.engine import MPC
 
-__all__ = ["Protocol"]
+__all__ = ["Protocol", "truncation_amounts"]
 
 _ONE = np.uint64(1)
+
+
+def truncation_amounts(bits: int | Sequence[int], count: int) -> list[int]:
+    """``count`` truncation amounts from one amount for all or one each; ``ConfigError`` unless
+    each is an int in ``[0, RING_BITS - 2]``."""
+    amounts = [bits] * count if isinstance(bits, int | np.integer) else list(bits)
+    if len(amounts) != count:
+        raise ConfigError(f"{len(amounts)} truncation amounts for {count} values")
+    for amount in amounts:
+        if (
+            isinstance(amount, bool)
+            or not isinstance(amount, int | np.integer)
+            or not 0 <= amount < RING_BITS - 1
+        ):
+            raise ConfigError(f"truncation bits must be ints in [0, {RING_BITS - 2}]")
+    return [int(amount) for amount in amounts]
 
 
 class Protocol(ABC):
@@ -63,6 +80,10 @@ class Protocol(ABC):
     name: ClassVar[str]
     #: Who learns what because of this protocol (listed in job reports).
     DISCLOSURE: ClassVar[tuple[Disclosure, ...]] = ()
+    #: Whether :meth:`random_bits` takes a communication round (the parties make the bits
+    #: themselves) rather than none (a provider deals them): circuits then convert bits to
+    #: arithmetic with :meth:`bit_to_arithmetic` alone, one round instead of two.
+    RANDOM_BITS_TAKE_A_ROUND: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self._engine: MPC | None = None
@@ -150,8 +171,12 @@ class Protocol(ABC):
         """The ring matrix product ``x @ y`` of 1-D or 2-D arithmetic shares, one round."""
 
     @abstractmethod
-    def trunc_many(self, xs: Sequence[Share], bits: int) -> list[Share]:
-        """Divide each arithmetic share by ``2^bits`` (``frac_bits`` drop by ``bits``)."""
+    def trunc_many(self, xs: Sequence[Share], bits: int | Sequence[int]) -> list[Share]:
+        """Divide each arithmetic share by ``2^bits`` (``frac_bits`` drop by ``bits``).
+
+        ``bits`` is one amount for all, or one per share: truncations by different amounts
+        share the round. Shares truncated by 0 come back unchanged.
+        """
 
     # -- what comparisons and conversions build on ---------------------------------------------
 
@@ -180,6 +205,40 @@ class Protocol(ABC):
     def trunc(self, x: Share, bits: int) -> Share:
         """Divide one share by ``2^bits`` (see :meth:`trunc_many`)."""
         return self.trunc_many([x], bits)[0]
+
+    def truncation_amounts(self, xs: Sequence[Share], bits: int | Sequence[int]) -> list[int]:
+        """Check a :meth:`trunc_many` call; the amount for each share.
+
+        ``ConfigError`` unless every share is an arithmetic share of this engine and every
+        amount an int in ``[0, RING_BITS - 2]``, one for all or one per share.
+        """
+        check_engine(self.engine, *xs)
+        amounts = truncation_amounts(bits, len(xs))
+        for x in xs:
+            if x.kind is not Kind.ARITHMETIC:
+                raise ConfigError("only arithmetic shares can be truncated")
+        return amounts
+
+    def mul_trunc_many(
+        self,
+        pairs: Sequence[tuple[Share, Share]],
+        bits: int | Sequence[int],
+        also: Sequence[Share] = (),
+        also_bits: int | Sequence[int] = 0,
+    ) -> list[Share]:
+        """The products of ``pairs`` divided by ``2^bits`` (one amount, or one per pair), then
+        the shares ``also`` divided by ``2^also_bits``, truncated in one batch.
+
+        By default :meth:`mul_many` then :meth:`trunc_many`; a protocol may fuse the two
+        (aby3 truncates its local products without resharing them first: a round fewer).
+        """
+        products = self.mul_many(pairs)
+        amounts = truncation_amounts(bits, len(pairs)) + truncation_amounts(also_bits, len(also))
+        return self.trunc_many([*products, *also], amounts)
+
+    def matmul_trunc(self, x: Share, y: Share, bits: int) -> Share:
+        """``x @ y`` divided by ``2^bits`` (see :meth:`mul_trunc_many`)."""
+        return self.trunc(self.matmul(x, y), bits)
 
     def hollow(
         self, shape: tuple[int, ...], kind: Kind = Kind.ARITHMETIC, frac_bits: int = 0

@@ -3,7 +3,9 @@
 A provider deals :class:`~confide.mpc.correlations.Correlation` tuples: each share-holding party
 gets its additive (or XOR) shares of every component, in the order the correlation lists them.
 Protocols ask for a whole batch at once (one call, and at most one message, per batch), never
-element by element.
+element by element. With :meth:`Provider.deal_pending` a protocol can start on the free
+components (``a`` and ``b`` of a triple) before the determined ones (``c``) arrive, so that a
+dealer computing ``c`` and the parties computing with ``a`` and ``b`` work at the same time.
 
 The engine binds a provider once, before the protocol: ``helpers`` names the parties that serve
 it and hold no shares (the dealer), ``bind`` runs its setup. A provider object serves one engine.
@@ -12,7 +14,7 @@ it and hold no shares (the dealer), ``bind`` runs its setup. A provider object s
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -25,7 +27,7 @@ from confide.runtime.disclosure import Disclosure
 if TYPE_CHECKING:
     from confide.mpc.engine import MPC
 
-__all__ = ["Provider"]
+__all__ = ["Pending", "Provider"]
 
 
 class Provider(ABC):
@@ -75,3 +77,42 @@ class Provider(ABC):
         Each tuple lists the free components, then the determined ones, in the correlation's
         order. On a party that holds no shares (a helper) every tuple is empty.
         """
+
+    def deal_pending(self, requests: Sequence[Correlation]) -> Pending:
+        """Deal ``requests``, handing out what is ready now (at least the free components)
+        and the rest on :meth:`Pending.result`; by default everything at once."""
+        dealt = self.deal(requests)
+        return Pending(dealt)
+
+
+class Pending:
+    """A dealt batch whose determined components may still be on their way.
+
+    ``ready[k]`` holds the shares of request ``k`` available now: its free components, and
+    its determined ones too where they came with them. :meth:`result` gives the full tuples
+    (free, then determined), waiting for the rest if needed; it is idempotent. Call it in the
+    message scope the batch was dealt in (the rest may be a message tagged there).
+    """
+
+    def __init__(
+        self,
+        ready: list[tuple[np.ndarray, ...]],
+        rest: Callable[[], list[tuple[np.ndarray, ...]]] | None = None,
+    ) -> None:
+        self.ready = ready
+        self._rest = rest
+        self._result: list[tuple[np.ndarray, ...]] | None = ready if rest is None else None
+
+    @property
+    def done(self) -> bool:
+        """Whether every component is here."""
+        return self._result is not None
+
+    def result(self) -> list[tuple[np.ndarray, ...]]:
+        """Every share of every request, free components first (see the class docstring)."""
+        if self._result is None:
+            if self._rest is None:  # cannot happen: set together
+                raise ConfigError("a pending batch lost its remaining shares")
+            self._result = self._rest()
+            self._rest = None
+        return self._result

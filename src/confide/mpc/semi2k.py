@@ -24,8 +24,10 @@ and ``b`` take the operands' shapes, so a vector times a matrix opens only the v
 AND of boolean words is the same with XOR and AND.
 
 Matrix product ``z = x @ y`` (1 round): the same with a matrix triple; each party computes
-``c_i + [d | a_i] @ [b_i (+ e on P_0) ; e]`` as one exact ring matmul (:mod:`confide.mpc.ring`)
-over the doubled inner dimension. Bytes per party: 8 (|x| + |y|) per other data party.
+``d @ b_i (+ d @ e on P_0) + a_i @ e`` with exact ring matmuls (:mod:`confide.mpc.ring`), then
+adds ``c_i``. Bytes per party: 8 (|x| + |y|) per other data party. The last party receives its
+share of ``c`` only when it needs it (:meth:`~confide.mpc.provider.Provider.deal_pending`), so
+the dealer computes ``a @ b`` while the data parties compute their products.
 
 Truncation (divide by ``2^f`` after a fixed-point product), two methods:
 
@@ -65,8 +67,10 @@ from confide.mpc.correlations import (
     matmul_shape,
 )
 from confide.mpc.encoding import RING_BITS, RING_DTYPE
+from confide.mpc.packing import pack, unpack
 from confide.mpc.protocol import Protocol
-from confide.mpc.ring import ring_matmul
+from confide.mpc.provider import Pending
+from confide.mpc.ring import ring_matmul_sum
 from confide.mpc.share import Kind, Share, broadcast_shape, check_engine
 from confide.mpc.streams import draw_words
 from confide.params import SEED_BYTES
@@ -75,7 +79,7 @@ from confide.runtime.disclosure import Disclosure
 if TYPE_CHECKING:
     from confide.mpc.engine import MPC
 
-__all__ = ["DISCLOSURE", "Semi2k", "Truncation"]
+__all__ = ["DISCLOSURE", "Semi2k", "Truncation", "pair_truncation_share"]
 
 DISCLOSURE = (
     Disclosure(
@@ -89,6 +93,7 @@ DISCLOSURE = (
 _LOW = np.uint64((1 << (RING_BITS - 1)) - 1)
 _TOP = np.uint64(RING_BITS - 1)
 _OFFSET = np.uint64(1 << (RING_BITS - 2))
+_ONE = np.uint64(1)
 
 
 class Truncation(str, Enum):
@@ -165,42 +170,54 @@ class Semi2k(Protocol):
     def _exchange(
         self, arrays: Sequence[np.ndarray], kinds: Sequence[Kind], to: Collection[str]
     ) -> list[np.ndarray] | None:
-        """Open this party's share arrays (or nothing, on a helper) to ``to``: one round."""
+        """Open this party's share arrays (or nothing, on a helper) to ``to``: one round.
+
+        Returns the opened values, of the arrays' shapes, on the parties in ``to``: fresh
+        arrays (never numpy scalars, even 0-d), which callers may update in place.
+        """
         engine = self.engine
         ctx = engine.ctx
         me = ctx.party
+        holds = engine.holds_shares
         with ctx.scope("mpc"):
-            if engine.holds_shares:
-                payload = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
+            if holds:
+                payload = pack(arrays)
                 for peer in ctx.parties:
                     if peer != me and peer in to:
                         ctx.send(peer, "open", payload)
-            if engine.holds_shares or me in to:
+            if holds or me in to:
                 engine.count_round()
             if me not in to:
                 return None
-            totals: list[np.ndarray] | None = (
-                [np.asarray(a) for a in arrays] if engine.holds_shares else None
-            )
+            shapes = [np.shape(a) for a in arrays]
+            totals: list[np.ndarray] | None = None
             for peer in engine.parties:
                 if peer == me:
                     continue
-                got = ctx.recv(peer, "open")
-                _check_opened(peer, got, arrays)
-                if totals is None:
-                    totals = [g.reshape(a.shape) for g, a in zip(got, arrays, strict=True)]
+                got = unpack(peer, ctx.recv(peer, "open"), shapes)
+                if totals is None and not holds:
+                    totals = [np.array(g) for g in got]
                     continue
-                totals = [
-                    t ^ g.reshape(t.shape) if k is Kind.BOOLEAN else t + g.reshape(t.shape)
-                    for t, g, k in zip(totals, got, kinds, strict=True)
-                ]
+                if totals is None:  # fresh arrays, even 0-d (out= keeps them arrays)
+                    totals = [
+                        _combine(kind)(a, g, out=np.empty(np.shape(g), RING_DTYPE))
+                        for a, g, kind in zip(arrays, got, kinds, strict=True)
+                    ]
+                    continue
+                for total, g, kind in zip(totals, got, kinds, strict=True):
+                    _combine(kind)(total, g, out=total)
+        if totals is None:  # cannot happen: semi2k has two data parties or more
+            raise ConfigError("an opening needs at least two data parties")
         return totals
 
     def _deal(self, requests: Sequence[Correlation]) -> list[tuple[np.ndarray, ...]]:
+        return self._deal_pending(requests).result()
+
+    def _deal_pending(self, requests: Sequence[Correlation]) -> Pending:
         provider = self.engine.provider
         if provider is None:
             raise ConfigError("semi2k needs a provider of correlated randomness")
-        return provider.deal(requests)
+        return provider.deal_pending(requests)
 
     # -- making and opening shares ---------------------------------------------------------------
 
@@ -271,21 +288,22 @@ class Semi2k(Protocol):
         shapes = _check_pairs(self.engine, pairs, Kind.ARITHMETIC)
         if not pairs:
             return []
-        dealt = self._deal([BeaverTriple(x.shape, y.shape) for x, y in pairs])
+        pending = self._deal_pending([BeaverTriple(x.shape, y.shape) for x, y in pairs])
         if not self.engine.holds_shares:
             return [
                 self.hollow(shape, Kind.ARITHMETIC, x.frac_bits + y.frac_bits)
                 for shape, (x, y) in zip(shapes, pairs, strict=True)
             ]
-        masked = [m for (x, y), (a, b, _) in zip(pairs, dealt, strict=True)
+        masked = [m for (x, y), (a, b, *_) in zip(pairs, pending.ready, strict=True)
                   for m in (x.parts[0] - a, y.parts[0] - b)]  # fmt: skip
-        opened = self._exchange(masked, [Kind.ARITHMETIC] * len(masked), self.engine.parties)
-        if opened is None:
-            raise ConfigError("a share holder must receive its own openings")
+        opened = self._open_masked(masked, Kind.ARITHMETIC)
         out = []
-        for k, ((x, y), (a, b, c)) in enumerate(zip(pairs, dealt, strict=True)):
+        for k, ((x, y), (a, b, c), shape) in enumerate(
+            zip(pairs, pending.result(), shapes, strict=True)
+        ):
             d, e = opened[2 * k], opened[2 * k + 1]
-            z = d * (b + e) if self._first else d * b  # a fresh array: update it in place
+            # A fresh array, never a numpy scalar (whose arithmetic warns on wrap-around).
+            z = np.multiply(d, b + e if self._first else b, out=np.empty(shape, RING_DTYPE))
             z += a * e
             z += c
             out.append(self._share(z, Kind.ARITHMETIC, x.frac_bits + y.frac_bits))
@@ -295,18 +313,18 @@ class Semi2k(Protocol):
         shapes = _check_pairs(self.engine, pairs, Kind.BOOLEAN)
         if not pairs:
             return []
-        dealt = self._deal([AndTriple(x.shape, y.shape) for x, y in pairs])
+        pending = self._deal_pending([AndTriple(x.shape, y.shape) for x, y in pairs])
         if not self.engine.holds_shares:
             return [self.hollow(shape, Kind.BOOLEAN) for shape in shapes]
-        masked = [m for (x, y), (a, b, _) in zip(pairs, dealt, strict=True)
+        masked = [m for (x, y), (a, b, *_) in zip(pairs, pending.ready, strict=True)
                   for m in (x.parts[0] ^ a, y.parts[0] ^ b)]  # fmt: skip
-        opened = self._exchange(masked, [Kind.BOOLEAN] * len(masked), self.engine.parties)
-        if opened is None:
-            raise ConfigError("a share holder must receive its own openings")
+        opened = self._open_masked(masked, Kind.BOOLEAN)
         out = []
-        for k, (a, b, c) in enumerate(dealt):
+        for k, ((a, b, c), shape) in enumerate(zip(pending.result(), shapes, strict=True)):
             d, e = opened[2 * k], opened[2 * k + 1]
-            z = c ^ (d & (b ^ e)) ^ (a & e) if self._first else c ^ (d & b) ^ (a & e)
+            z = np.bitwise_and(d, b ^ e if self._first else b, out=np.empty(shape, RING_DTYPE))
+            z ^= a & e
+            z ^= c
             out.append(self._share(z, Kind.BOOLEAN))
         return out
 
@@ -315,34 +333,37 @@ class Semi2k(Protocol):
         if x.kind is not Kind.ARITHMETIC or y.kind is not Kind.ARITHMETIC:
             raise ConfigError("matmul takes arithmetic shares")
         shape = matmul_shape(x.shape, y.shape)
-        dealt = self._deal([MatrixTriple(x.shape, y.shape)])
+        pending = self._deal_pending([MatrixTriple(x.shape, y.shape)])
         frac_bits = x.frac_bits + y.frac_bits
         if not self.engine.holds_shares:
             return self.hollow(shape, Kind.ARITHMETIC, frac_bits)
-        a, b, c = dealt[0]
-        opened = self._exchange(
-            [x.parts[0] - a, y.parts[0] - b], [Kind.ARITHMETIC] * 2, self.engine.parties
-        )
-        if opened is None:
-            raise ConfigError("a share holder must receive its own openings")
-        d, e = opened
-        right = b + e if self._first else b
-        # c_i + d @ b_i + a_i @ e as one product over the doubled inner dimension.
-        z = c + ring_matmul(np.concatenate((d, a), axis=-1), np.concatenate((right, e), axis=0))
+        a, b, *_ = pending.ready[0]
+        d, e = self._open_masked([x.parts[0] - a, y.parts[0] - b], Kind.ARITHMETIC)
+        # d @ b_i + a_i @ e (+ d @ e on P_0), while the dealer may still be computing c = a @ b.
+        z = ring_matmul_sum([(d, b + e if self._first else b), (a, e)])
+        z += pending.result()[0][2]
         return self._share(z.reshape(shape), Kind.ARITHMETIC, frac_bits)
 
-    def trunc_many(self, xs: Sequence[Share], bits: int) -> list[Share]:
-        check_engine(self.engine, *xs)
-        if isinstance(bits, bool) or not isinstance(bits, int) or not 0 <= bits < RING_BITS - 1:
-            raise ConfigError(f"truncation bits must be an int in [0, {RING_BITS - 2}]")
-        for x in xs:
-            if x.kind is not Kind.ARITHMETIC:
-                raise ConfigError("only arithmetic shares can be truncated")
-        if bits == 0 or not xs:
-            return list(xs)
+    def _open_masked(self, masked: Sequence[np.ndarray], kind: Kind) -> list[np.ndarray]:
+        """Open masked share arrays to every data party (this party holds shares): one round."""
+        opened = self._exchange(masked, [kind] * len(masked), self.engine.parties)
+        if opened is None:
+            raise ConfigError("a share holder must receive its own openings")
+        return opened
+
+    def trunc_many(self, xs: Sequence[Share], bits: int | Sequence[int]) -> list[Share]:
+        amounts = self.truncation_amounts(xs, bits)
+        out = list(xs)
+        todo = [k for k, amount in enumerate(amounts) if amount]
+        if not todo:
+            return out
         if self.truncation is Truncation.LOCAL:
-            return [self._trunc_local(x, bits) for x in xs]
-        return self._trunc_pair(xs, bits)
+            done = [self._trunc_local(xs[k], amounts[k]) for k in todo]
+        else:
+            done = self._trunc_pair([xs[k] for k in todo], [amounts[k] for k in todo])
+        for k, z in zip(todo, done, strict=True):
+            out[k] = z
+        return out
 
     def _trunc_local(self, x: Share, bits: int) -> Share:
         frac_bits = max(x.frac_bits - bits, 0)
@@ -355,34 +376,30 @@ class Semi2k(Protocol):
             part = (-((-signed) >> bits)).view(RING_DTYPE)
         return x.with_parts([part], frac_bits=frac_bits)
 
-    def _trunc_pair(self, xs: Sequence[Share], bits: int) -> list[Share]:
-        dealt = self._deal([TruncationPair(x.shape, bits) for x in xs])
+    def _trunc_pair(self, xs: Sequence[Share], amounts: Sequence[int]) -> list[Share]:
+        pending = self._deal_pending(
+            [TruncationPair(x.shape, bits) for x, bits in zip(xs, amounts, strict=True)]
+        )
+        fracs = [max(x.frac_bits - bits, 0) for x, bits in zip(xs, amounts, strict=True)]
         if not self.engine.holds_shares:
-            return [x.with_parts([], frac_bits=max(x.frac_bits - bits, 0)) for x in xs]
+            return [x.with_parts([], frac_bits=f) for x, f in zip(xs, fracs, strict=True)]
+        # Flat arrays throughout: numpy turns 0-d results into scalars, whose arithmetic warns
+        # on the wrap-around the ring relies on.
         masked = []
-        for x, (r, _, _) in zip(xs, dealt, strict=True):
-            masked.append(x.parts[0] + r + _OFFSET if self._first else x.parts[0] + r)
-        opened = self._exchange(masked, [Kind.ARITHMETIC] * len(xs), self.engine.parties)
-        if opened is None:
-            raise ConfigError("a share holder must receive its own openings")
-        shift = np.uint64(bits)
+        for x, (r, *_) in zip(xs, pending.ready, strict=True):
+            c = x.parts[0].reshape(-1) + r.reshape(-1)
+            if self._first:
+                c += _OFFSET
+            masked.append(c)
+        opened = self._open_masked(masked, Kind.ARITHMETIC)
         out = []
-        for x, c, (_, r_msb, r_shifted) in zip(xs, opened, dealt, strict=True):
-            c_msb = c >> _TOP
-            # w = msb(c) XOR msb(r) = c_msb + r_msb (1 - 2 c_msb), linear in r_msb's shares;
-            # z = w 2^(63 - f) - (r mod 2^63) >> f, built in place in one fresh array.
-            z = np.uint64(1) - (c_msb << np.uint64(1))
-            z *= r_msb
-            if self._first:
-                z += c_msb
-            z <<= np.uint64(RING_BITS - 1 - bits)
-            z -= r_shifted
-            if self._first:
-                low = c & _LOW
-                low >>= shift
-                z += low
-                z -= _OFFSET >> shift
-            out.append(x.with_parts([z], frac_bits=max(x.frac_bits - bits, 0)))
+        for x, c, (_, r_msb, r_shifted), bits, f in zip(
+            xs, opened, pending.result(), amounts, fracs, strict=True
+        ):
+            z = pair_truncation_share(
+                c, r_msb.reshape(-1), r_shifted.reshape(-1), bits, first=self._first
+            )
+            out.append(x.with_parts([z.reshape(x.shape)], frac_bits=f))
         return out
 
     # -- for comparisons ---------------------------------------------------------------------------
@@ -407,6 +424,37 @@ class Semi2k(Protocol):
         ]
 
 
+def _combine(kind: Kind) -> np.ufunc:
+    """How shares of ``kind`` add up: XOR for boolean, ring addition for arithmetic."""
+    return np.bitwise_xor if kind is Kind.BOOLEAN else np.add
+
+
+def pair_truncation_share(
+    c: np.ndarray, r_msb: np.ndarray, r_shifted: np.ndarray, bits: int, *, first: bool
+) -> np.ndarray:
+    """One party's additive share of Escudero et al.'s truncation of ``x`` by ``bits``.
+
+    ``c = x + 2^62 + r`` is public (flat, 1-D), ``r_msb`` and ``r_shifted`` are this party's
+    shares of ``msb(r)`` and ``(r mod 2^63) >> bits``; ``first`` adds the public terms:
+    ``z = w 2^(63 - bits) - (r mod 2^63) >> bits [+ (c mod 2^63) >> bits - 2^(62 - bits)]``
+    with ``w = msb(c) XOR msb(r) = msb(c) + msb(r) (1 - 2 msb(c))``, linear in the shares.
+    Built in place in one fresh array.
+    """
+    c_msb = c >> _TOP
+    z: np.ndarray = _ONE - (c_msb << _ONE)
+    z *= r_msb
+    if first:
+        z += c_msb
+    z <<= np.uint64(RING_BITS - 1 - bits)
+    z -= r_shifted
+    if first:
+        low = c & _LOW
+        low >>= np.uint64(bits)
+        z += low
+        z -= _OFFSET >> np.uint64(bits)
+    return z
+
+
 def _check_pairs(
     engine: MPC, pairs: Sequence[tuple[Share, Share]], kind: Kind
 ) -> list[tuple[int, ...]]:
@@ -418,16 +466,3 @@ def _check_pairs(
             raise ConfigError(f"this operation takes {kind.value} shares")
         shapes.append(broadcast_shape(x.shape, y.shape))
     return shapes
-
-
-def _check_opened(peer: str, got: object, arrays: Sequence[np.ndarray]) -> None:
-    """``ProtocolError`` unless ``got`` is one flat uint64 array per expected array."""
-    if not isinstance(got, list) or len(got) != len(arrays):
-        raise ProtocolError(f"{peer!r} sent {type(got).__name__} instead of {len(arrays)} arrays")
-    for value, expected in zip(got, arrays, strict=True):
-        if (
-            not isinstance(value, np.ndarray)
-            or value.dtype != RING_DTYPE
-            or value.shape != (expected.size,)
-        ):
-            raise ProtocolError(f"{peer!r} sent an opening that is not {expected.size} ring words")

@@ -17,10 +17,11 @@ views of the old ones).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any, SupportsIndex
+from typing import TYPE_CHECKING, Any, SupportsIndex, TypeGuard
 
 import numpy as np
 
@@ -58,6 +59,9 @@ def shape_of(shape: Sequence[SupportsIndex] | SupportsIndex) -> tuple[int, ...]:
 
 def broadcast_shape(*shapes: tuple[int, ...]) -> tuple[int, ...]:
     """numpy's broadcast of ``shapes``, or ``ConfigError`` naming them."""
+    first = tuple(shapes[0]) if shapes else ()
+    if all(tuple(shape) == first for shape in shapes[1:]):
+        return first  # the common case, without numpy's general (slow) path
     try:
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError as exc:
@@ -96,11 +100,17 @@ class Share:
     __array_ufunc__ = None
 
     def __post_init__(self) -> None:
-        if any(isinstance(part, np.generic) for part in self.parts):
-            # numpy turns 0-d results into scalars; keep every part an array.
-            object.__setattr__(self, "parts", tuple(np.asarray(p) for p in self.parts))
-        for part in self.parts:
-            if not isinstance(part, np.ndarray) or part.dtype != RING_DTYPE:
+        # Shares are built by the thousand on small arrays: check with cheap tests first.
+        parts = self.parts
+        if any(type(part) is not np.ndarray for part in parts):
+            if any(isinstance(part, np.generic) for part in parts):
+                # numpy turns 0-d results into scalars; keep every part an array.
+                parts = tuple(np.asarray(p) for p in parts)
+                object.__setattr__(self, "parts", parts)
+            if not all(isinstance(part, np.ndarray) for part in parts):
+                raise ConfigError("share parts must be uint64 arrays")
+        for part in parts:
+            if part.dtype is not RING_DTYPE and part.dtype != RING_DTYPE:
                 raise ConfigError("share parts must be uint64 arrays")
             if part.shape != self.shape:
                 raise ConfigError(f"a share part of shape {part.shape} in a share of {self.shape}")
@@ -117,7 +127,7 @@ class Share:
     @property
     def size(self) -> int:
         """Number of elements."""
-        return int(np.prod(self.shape, dtype=np.int64))
+        return math.prod(self.shape)
 
     @property
     def holds(self) -> bool:
@@ -153,8 +163,14 @@ class Share:
         ``changes`` may set ``kind`` or ``frac_bits``. Pass ``shape`` whenever it changes: on a
         party without share data (the dealer) it cannot be read from the parts.
         """
-        return replace(
-            self, parts=tuple(parts), shape=self.shape if shape is None else shape, **changes
+        if changes.keys() - {"kind", "frac_bits"}:
+            raise ConfigError(f"new parts may change a share's kind or frac_bits, not {changes}")
+        return Share(
+            self.engine,
+            tuple(parts),
+            self.shape if shape is None else shape,
+            changes.get("kind", self.kind),
+            changes.get("frac_bits", self.frac_bits),
         )
 
     def zip_with(
@@ -181,18 +197,22 @@ class Share:
     def map(self, fn: Callable[[np.ndarray], np.ndarray]) -> Share:
         """Apply the linear, shape-changing ``fn`` (reshape, index, ...) to every part."""
         shape = fn(_probe(self.shape)).shape
-        return replace(self, parts=tuple(fn(p) for p in self.parts), shape=tuple(shape))
+        return Share(
+            self.engine, tuple(fn(p) for p in self.parts), tuple(shape), self.kind, self.frac_bits
+        )
 
     # -- structure (local) ----------------------------------------------------------------------
 
     def reshape(self, *shape: SupportsIndex | Sequence[SupportsIndex]) -> Share:
         """The same elements in a new shape (numpy rules, ``-1`` allowed)."""
-        target = shape[0] if len(shape) == 1 and not isinstance(shape[0], SupportsIndex) else shape
+        target = shape[0] if len(shape) == 1 and not _is_index(shape[0]) else shape
         dims = tuple(int(d.__index__()) for d in target)  # type: ignore[union-attr]
         try:
-            return self.map(lambda a: a.reshape(dims))
+            new_shape = _probe(self.shape).reshape(dims).shape
         except ValueError as exc:
             raise ConfigError(f"cannot reshape a share of {self.shape} to {dims}") from exc
+        parts = tuple(p.reshape(new_shape) for p in self.parts)
+        return Share(self.engine, parts, new_shape, self.kind, self.frac_bits)
 
     def ravel(self) -> Share:
         """A 1-D view of the elements in C order."""
@@ -320,6 +340,12 @@ class Share:
             )
         amount = _shift_amount(bits)
         return self.with_parts([p >> amount for p in self.parts])
+
+
+def _is_index(value: object) -> TypeGuard[SupportsIndex]:
+    """``isinstance(value, SupportsIndex)``, with the common case (an ``int``) first: the
+    protocol check walks the class's attributes on every call."""
+    return isinstance(value, (int, SupportsIndex))
 
 
 def _shift_amount(bits: int) -> np.uint64:

@@ -4,19 +4,29 @@ Shares, masks and correlated randomness are drawn from :class:`confide.crypto.pr
 only from ``secrets``. Drawing a large array in one ``PRG.bytes`` call spends most of its time
 faulting in fresh multi-megabyte buffers; drawing 128 KiB at a time into one preallocated array
 gives the same byte stream about four times faster (1.3 ms instead of 5.7 ms for 10^6 words).
+
+:func:`draw_many` makes several consecutive draws with one buffer and as few PRG calls as the
+bytes need: the same arrays as drawing them one by one (the stream is the same bytes in the same
+order), for a fraction of the per-call cost when the arrays are small (a dealer's batch of
+correlations for a few thousand elements is dozens of arrays).
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Sequence
 
 import numpy as np
 
 from confide.crypto.prg import PRG
 from confide.mpc.encoding import RING_DTYPE
 
-__all__ = ["CHUNK_BYTES", "draw_bits", "draw_words"]
+__all__ = ["CHUNK_BYTES", "draw_bits", "draw_many", "draw_words"]
 
 #: Bytes drawn from the PRG per call.
 CHUNK_BYTES = 1 << 17
+
+_ONE_BYTE = np.uint8(1)
 
 
 def _fill(prg: PRG, buffer: np.ndarray) -> None:
@@ -29,17 +39,41 @@ def _fill(prg: PRG, buffer: np.ndarray) -> None:
 
 def draw_words(prg: PRG, shape: tuple[int, ...]) -> np.ndarray:
     """The next uniform ``uint64`` array of ``shape``: the bytes ``PRG.uint64`` would give."""
-    count = int(np.prod(shape, dtype=np.int64))
-    words = np.empty(count, dtype="<u8")
-    _fill(prg, words.view(np.uint8))
-    out: np.ndarray = words.reshape(shape).astype(RING_DTYPE, copy=False)
+    words = np.empty(shape, dtype="<u8")
+    _fill(prg, words.reshape(-1).view(np.uint8))
+    out: np.ndarray = words.astype(RING_DTYPE, copy=False)
     return out
 
 
 def draw_bits(prg: PRG, shape: tuple[int, ...]) -> np.ndarray:
     """The next uniform bits (0 or 1) as a ``uint64`` array of ``shape``; one byte per bit."""
-    count = int(np.prod(shape, dtype=np.int64))
-    raw = np.empty(count, dtype=np.uint8)
+    raw = np.empty(math.prod(shape), dtype=np.uint8)
     _fill(prg, raw)
-    bits: np.ndarray = (raw & np.uint8(1)).astype(RING_DTYPE).reshape(shape)
+    raw &= _ONE_BYTE
+    bits: np.ndarray = raw.astype(RING_DTYPE).reshape(shape)
     return bits
+
+
+def draw_many(prg: PRG, draws: Sequence[tuple[tuple[int, ...], int]]) -> list[np.ndarray]:
+    """Consecutive draws ``(shape, bits)``: ``bits`` 64 as :func:`draw_words`, 1 as
+    :func:`draw_bits`; the same arrays as those calls in turn, from one buffer.
+
+    Word arrays that start on a word boundary of the buffer are views of it (each a separate
+    region, writable); the others are copies.
+    """
+    sizes = [math.prod(shape) * (8 if bits == 64 else 1) for shape, bits in draws]
+    buffer = np.empty(sum(sizes), dtype=np.uint8)
+    _fill(prg, buffer)
+    out = []
+    start = 0
+    for (shape, bits), size in zip(draws, sizes, strict=True):
+        chunk = buffer[start : start + size]
+        if bits != 64:
+            chunk &= _ONE_BYTE
+            out.append(chunk.astype(RING_DTYPE).reshape(shape))
+        elif start % 8:
+            out.append(chunk.copy().view("<u8").astype(RING_DTYPE, copy=False).reshape(shape))
+        else:
+            out.append(chunk.view("<u8").astype(RING_DTYPE, copy=False).reshape(shape))
+        start += size
+    return out

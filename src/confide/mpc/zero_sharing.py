@@ -36,7 +36,7 @@ import numpy as np
 from confide.crypto.prg import PRG, new_seed
 from confide.errors import ConfigError, ProtocolError
 from confide.mpc.share import Kind
-from confide.mpc.streams import draw_bits, draw_words
+from confide.mpc.streams import draw_bits, draw_many, draw_words
 from confide.params import SEED_BYTES
 from confide.runtime.context import Context
 
@@ -88,6 +88,11 @@ class ReplicatedStreams:
         """The next uniform ring words of ``shape`` from ``G_component``."""
         return draw_words(self.stream(component), shape)
 
+    def words_many(self, component: int, shapes: Sequence[tuple[int, ...]]) -> list[np.ndarray]:
+        """The next uniform ring words of each of ``shapes`` from ``G_component``, in order:
+        what as many :meth:`words` calls give, with one buffer."""
+        return draw_many(self.stream(component), [(shape, 64) for shape in shapes])
+
     def bits(self, component: int, shape: tuple[int, ...]) -> np.ndarray:
         """The next uniform bits (0/1 words) of ``shape`` from ``G_component``."""
         return draw_bits(self.stream(component), shape)
@@ -98,10 +103,16 @@ class ReplicatedStreams:
 
     def zero(self, shape: tuple[int, ...], kind: Kind = Kind.ARITHMETIC) -> np.ndarray:
         """This party's zero share ``G_i - G_{i+1}`` (``XOR`` for boolean); the three sum to 0."""
-        share = self.words(self.index, shape)
-        following = self.words(self.index + 1, shape)
-        if kind is Kind.BOOLEAN:
-            share ^= following
-        else:
-            share -= following
-        return share
+        return self.zeros([shape], kind)[0]
+
+    def zeros(
+        self, shapes: Sequence[tuple[int, ...]], kind: Kind = Kind.ARITHMETIC
+    ) -> list[np.ndarray]:
+        """This party's zero shares of each of ``shapes``: as many :meth:`zero` calls give."""
+        shares = self.words_many(self.index, shapes)
+        for share, following in zip(shares, self.words_many(self.index + 1, shapes), strict=True):
+            if kind is Kind.BOOLEAN:
+                np.bitwise_xor(share, following, out=share)
+            else:
+                np.subtract(share, following, out=share)
+        return shares

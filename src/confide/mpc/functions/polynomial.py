@@ -9,16 +9,18 @@ power of ``t`` within ``[-1, 1]``, so truncation errors do not grow with the deg
 :func:`evaluate` uses Estrin's scheme (Estrin 1960): pairs of coefficients become blocks
 ``b_j = c_2j + c_(2j+1) t`` (local products by public words, exact at ``2F`` fractional bits),
 then each level joins neighbouring blocks, ``b_j + s b_(j+1)`` with ``s = t^(2^level)``, while
-squaring ``s`` for the next level, in one round of products and one of truncation. The blocks'
-truncation shares the round of ``t^2``'s. Rounds for ``n = d + 1`` coefficients: ``2 ceil(log2 n)``
-(6 for degree 7). Products: ``ceil(n / 2) - 1`` plus the squares; truncated elements: about
-``1.5 n``. Each product opens two words per element (semi2k: 16 bytes per data party per other
-data party), each truncation one.
+squaring ``s`` for the next level, in one round of products and one of truncation
+(:meth:`~confide.mpc.protocol.Protocol.mul_trunc_many`, which aby3 fuses into two rounds in all).
+The blocks' truncation shares the round of ``t^2``'s. Rounds for ``n = d + 1`` coefficients:
+``2 ceil(log2 n)`` (6 for degree 7), in aby3 too. Products: ``ceil(n / 2) - 1`` plus the
+squares; truncated elements: about ``1.5 n``. Each product opens two words per element (semi2k:
+16 bytes per data party per other data party), each truncation one.
 
 Error (``F = frac(t)``): each coefficient is rounded to ``2^-(F + 1)`` and each truncation adds
 at most ``2^-F``; with ``|t| <= 1`` and blocks bounded by ``sum |c_k|``, the total stays within
-``(n + 2 log2 n) 2^-F`` plus the final truncation's ``2^-F_out``, on top of the approximation
-error of the polynomial itself.
+``(n + 2 log2 n) 2^-F`` plus the final truncations' ``2^-(F_out - 1)`` (the last level truncates
+``b_0`` and ``s b_1`` apart, in one round), on top of the approximation error of the polynomial
+itself.
 """
 
 from __future__ import annotations
@@ -141,24 +143,29 @@ def evaluate(t: Share, coefficients: Sequence[float], out_frac_bits: int) -> Sha
         blocks.append(block)
     if len(blocks) == 1:
         return mpc.protocol.trunc(blocks[0], raw_bits - out_frac_bits)
-    # t^2 and the blocks' truncation share a round; then each level halves the blocks:
+    # t^2 and the blocks are truncated together; then each level halves the blocks:
     # b'_j = b_2j + s b_(2j+1) with s = t^(2^level), and s^2 for the next level.
-    square = mpc.protocol.mul(t, t)
-    power, *blocks = mpc.protocol.trunc_many([square, *blocks], frac_bits)
+    protocol = mpc.protocol
+    power, *blocks = protocol.mul_trunc_many([(t, t)], frac_bits, blocks, frac_bits)
     one = np.uint64(1)
     while len(blocks) > 2:
         odd = blocks[1::2]
         pairs = [(power, b) for b in odd] + [(power, power)]
-        *terms, next_power = mpc.protocol.trunc_many(mpc.protocol.mul_many(pairs), frac_bits)
+        *terms, next_power = protocol.mul_trunc_many(pairs, frac_bits)
         evens = blocks[0::2]
         joined = zip(evens, terms, strict=False)  # the last even block may have no partner
         blocks = [linear(t, [(e, one), (term, one)], None, frac_bits) for e, term in joined]
         blocks += evens[len(terms) :]
         power = next_power
-    # Last level: b_0 + s b_1, one product and one truncation straight to out_frac_bits.
-    top = mpc.protocol.mul(power, blocks[1])
-    low = linear(t, [(blocks[0], one << np.uint64(frac_bits)), (top, one)], None, raw_bits)
-    return mpc.protocol.trunc(low, raw_bits - out_frac_bits)
+    # Last level: b_0 + s b_1, with s b_1 truncated straight to out_frac_bits (and b_0 by the
+    # difference, in the same rounds, when out_frac_bits < F).
+    if out_frac_bits == frac_bits:
+        (top,) = protocol.mul_trunc_many([(power, blocks[1])], frac_bits)
+        return linear(t, [(blocks[0], one), (top, one)], None, frac_bits)
+    top, low = protocol.mul_trunc_many(
+        [(power, blocks[1])], raw_bits - out_frac_bits, [blocks[0]], frac_bits - out_frac_bits
+    )
+    return linear(t, [(low, one), (top, one)], None, out_frac_bits)
 
 
 def word(value: int) -> np.uint64:

@@ -11,7 +11,8 @@ the approximation, the rest from fixed point with 18 fractional bits):
    ``sigmoid(8)`` and 1, so the clamp's own error (``1 - sigmoid(8) = 3.4e-4``) is split.
 4. ``sigmoid(x) = q + n (1 - 2q)`` (symmetry ``sigmoid(-u) = 1 - sigmoid(u)``): one product.
 
-Rounds with two share components: 8 (sign bits) + 1 + 6 (polynomial) + 1 = 16. Work per
+Rounds with two share components: 8 (sign bits) + 1 + 6 (polynomial) + 1 = 16; in aby3,
+9 (a carry-save round for its third component) + 1 + 6 + 1 = 17. Work per
 element: three sign bits (about 8.9 AND words), 6 products and 7 truncated values; in semi2k
 with two data parties, about 950 bytes per element over all links (dealer included).
 
