@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -59,6 +59,8 @@ from confide.runtime.context import Context
 from confide.runtime.disclosure import Disclosure
 
 __all__ = ["DISCLOSURE", "credit_job", "run_credit"]
+
+T = TypeVar("T")
 
 DISCLOSURE = (
     Disclosure(
@@ -222,11 +224,15 @@ class _Local:
         self.frame = data
         self.rows = len(data)
 
+    @property
+    def table(self) -> pd.DataFrame:
+        """This party's table (aligned once the PSI has run)."""
+        return _needed(self.frame, "this party's table")
+
     def align(self, ctx: Context, settings: CreditSettings) -> None:
-        assert self.frame is not None
         aligned = psi.align(
             ctx,
-            self.frame,
+            self.table,
             settings.id_column,
             parties=settings.data_parties,
             receivers=settings.data_parties,
@@ -245,7 +251,8 @@ class _Local:
             seed = settings.split_seed
             if seed is None:
                 seed = secrets.randbits(63)
-            # Not secret: which rows are test rows is told to the owners anyway.
+            # numpy.random on purpose: the split is not secret (the owners are told the test
+            # positions, as declared in DISCLOSURE); it only needs to be reproducible by seed.
             order = np.random.default_rng(seed).permutation(n)
             test = np.zeros(n, dtype=bool)
             test[order[: round(settings.test_fraction * n)]] = True
@@ -264,15 +271,13 @@ class _Local:
             raise ConfigError("the split leaves no training or no test rows: too few customers")
         self.test_mask = test
         if ctx.party == settings.label_holder:
-            assert self.frame is not None
-            labels = labels_of(self.frame, settings.label_column)
+            labels = labels_of(self.table, settings.label_column)
             self.train_labels, self.test_labels = labels[~test], labels[test]
             if self.train_labels.min() == self.train_labels.max():
                 raise ConfigError("the training rows hold one class only")
 
     def bin(self, settings: CreditSettings) -> None:
-        assert self.frame is not None
-        train = self.frame.loc[~self.test_mask, self.features]
+        train = self.table.loc[~self.test_mask, self.features]
         self.specs = fit_bins(
             train,
             self.features,
@@ -286,10 +291,17 @@ class _Local:
         self.train_bins = assign_bins(train, self.specs)
 
     def woe_features(self, names: list[str], woe: WoeResult) -> tuple[np.ndarray, np.ndarray]:
-        assert self.frame is not None and self.specs is not None
-        specs = {name: self.specs[name] for name in names}
-        values = woe_transform(self.frame[names], specs, woe.tables).to_numpy(dtype=np.float64)
+        fitted = _needed(self.specs, "this party's bins")
+        specs = {name: fitted[name] for name in names}
+        values = woe_transform(self.table[names], specs, woe.tables).to_numpy(dtype=np.float64)
         return values[~self.test_mask], values[self.test_mask]
+
+
+def _needed(value: T | None, what: str) -> T:
+    """``value``, or a :class:`ProtocolError` saying the job reached a step without it."""
+    if value is None:
+        raise ProtocolError(f"the credit job reached a step without {what}")
+    return value
 
 
 def _check_parties(ctx: Context, settings: CreditSettings) -> None:
@@ -345,17 +357,16 @@ def _evaluate(
     woe: WoeResult,
     intercept: float,
 ) -> None:
-    assert local.train_labels is not None and local.test_labels is not None
-    assert outcome.train_scores is not None and outcome.test_scores is not None
-    outcome.train_labels = local.train_labels
-    outcome.test_labels = local.test_labels
-    assert local.frame is not None
-    ids = local.frame[settings.id_column].to_numpy()
+    train_labels = _needed(local.train_labels, "the training labels")
+    test_labels = _needed(local.test_labels, "the test labels")
+    outcome.train_labels, outcome.test_labels = train_labels, test_labels
+    ids = local.table[settings.id_column].to_numpy()
     outcome.train_ids = _wire_ids(ids[~local.test_mask])
     outcome.test_ids = _wire_ids(ids[local.test_mask])
+    test_scores = _needed(outcome.test_scores, "the test scores")
     outcome.metrics = {
-        "train": summary(local.train_labels, outcome.train_scores),
-        "test": summary(local.test_labels, outcome.test_scores),
+        "train": summary(train_labels, _needed(outcome.train_scores, "the training scores")),
+        "test": summary(test_labels, test_scores),
     }
     outcome.intercept = intercept
     scaling = Scaling(
@@ -376,7 +387,7 @@ def _evaluate(
         scaling, base_points(intercept, scaling), tuple(parts), base_owner=settings.label_holder
     )
     outcome.scorecard = {str(k): list(v) for k, v in card.to_frame().to_dict("list").items()}
-    outcome.test_points = scaling.score(_logit(outcome.test_scores))
+    outcome.test_points = scaling.score(_logit(test_scores))
 
 
 def _wire_ids(ids: np.ndarray) -> np.ndarray | list[str]:
