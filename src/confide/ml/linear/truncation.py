@@ -24,13 +24,11 @@ import numpy as np
 from confide.errors import ConfigError
 from confide.mpc import MPC, Kind, Semi2k, Share, TruncationPair, TrustedDealer
 from confide.mpc.encoding import RING_BITS, RING_DTYPE
+from confide.mpc.semi2k import pair_truncation_share
 
 __all__ = ["Truncations"]
 
-_TOP = np.uint64(RING_BITS - 1)
-_LOW = np.uint64((1 << (RING_BITS - 1)) - 1)
 _OFFSET = np.uint64(1 << (RING_BITS - 2))
-_ONE = np.uint64(1)
 
 
 class Truncations:
@@ -68,14 +66,5 @@ class Truncations:
         if first:
             masked += _OFFSET
         (c,) = self.mpc.protocol.open([x.with_parts([masked])])
-        c_msb = c >> _TOP
-        # w = msb(c) XOR msb(r) = c_msb + msb(r) (1 - 2 c_msb), linear in msb(r)'s shares.
-        z = (_ONE - (c_msb << _ONE)) * r_msb
-        if first:
-            z += c_msb
-        z <<= np.uint64(RING_BITS - 1 - bits)
-        z -= r_shifted
-        if first:
-            z += (c & _LOW) >> np.uint64(bits)
-            z -= _OFFSET >> np.uint64(bits)
+        z = pair_truncation_share(c, r_msb, r_shifted, bits, first=first)
         return x.with_parts([np.asarray(z, dtype=RING_DTYPE)], frac_bits=frac_bits)
