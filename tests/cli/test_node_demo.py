@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -47,7 +48,10 @@ def test_demo_nodes_runs_the_job_refuses_the_second_and_stops_every_node(
     page = report.read_text()
     HTMLParser().feed(page)
     assert "Who learned what" in page
-    auc = float(text.split("AUC ")[1].split()[0])
+    # The summary line, not the nodes' progress lines (also in the output, on stderr).
+    summary = re.search(r"^AUC (\S+)  KS (\S+)  Gini", result.output, re.MULTILINE)
+    assert summary is not None, result.output
+    auc = float(summary.group(1))
     assert 0.6 < auc <= 1.0
     # The second job is refused at every node, with the platform's policy as the reason.
     for party in PARTIES:
