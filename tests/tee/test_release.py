@@ -95,9 +95,9 @@ def test_a_release_is_wrapped_and_audited(
     assert (wrapped.provider, wrapped.dataset) == ("bank", "loans")
     assert key.key not in bytes(encode(wrapped.to_wire()))
     [entry] = list(node.audit.entries())
-    assert entry.event is EventType.DATASET_READ and entry.job_id == "job-1"
+    assert entry.event is EventType.KEY_RELEASED and entry.job_id == "job-1"
     payload = entry.payload
-    assert payload["via"] == "tee_key_release" and payload["dataset"] == "loans"
+    assert payload["dataset"] == "loans" and payload["platform"] == platform.fingerprint
     assert payload["measurement"] == MEASUREMENT
     assert payload["trust"] == "simulation: no hardware protection"
     assert payload["rows"] == key.rows and payload["columns"] == list(key.columns)

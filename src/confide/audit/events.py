@@ -10,6 +10,10 @@ event                  required payload fields (more are allowed)
 ``dataset_read``       ``dataset`` (name), ``columns`` (list of names), ``rows`` (int >= 0)
 ``bytes_exchanged``    ``sent`` and ``received``: {peer: bytes (int >= 0)}
 ``output_released``    ``output`` (name), ``kind`` (e.g. ``model_part``), ``receivers`` (parties)
+``key_released``       ``dataset``, ``columns``, ``rows`` (what the key opens), ``measurement``
+                       and ``platform`` (hex SHA-256), ``enclave_key`` (its fingerprint) and
+                       ``trust`` (the enclave's trust assumption): a data key released to an
+                       attested enclave (:mod:`confide.tee.release`)
 ``failed``             ``reason`` (text)
 ``finished``           (none)
 ``peer_head_recorded`` ``head``: a peer's signed chain head (:class:`~.heads.SignedHead`)
@@ -43,6 +47,7 @@ class EventType(str, Enum):
     DATASET_READ = "dataset_read"
     BYTES_EXCHANGED = "bytes_exchanged"
     OUTPUT_RELEASED = "output_released"
+    KEY_RELEASED = "key_released"
     FAILED = "failed"
     FINISHED = "finished"
     PEER_HEAD_RECORDED = "peer_head_recorded"
@@ -105,6 +110,15 @@ _REQUIRED: dict[EventType, dict[str, _Check]] = {
     EventType.DATASET_READ: {"dataset": _text, "columns": _names, "rows": _count},
     EventType.BYTES_EXCHANGED: {"sent": _counts_per_peer, "received": _counts_per_peer},
     EventType.OUTPUT_RELEASED: {"output": _text, "kind": _text, "receivers": _parties},
+    EventType.KEY_RELEASED: {
+        "dataset": _text,
+        "columns": _names,
+        "rows": _count,
+        "measurement": _hash,
+        "platform": _hash,
+        "enclave_key": _text,
+        "trust": _text,
+    },
     EventType.FAILED: {"reason": _text},
     EventType.FINISHED: {},
     EventType.PEER_HEAD_RECORDED: {"head": _head},

@@ -166,6 +166,33 @@ class AuditLog:
         payload = {**details, "output": output, "kind": kind, "receivers": list(receivers)}
         return self.append(EventType.OUTPUT_RELEASED, job_id, payload)
 
+    def key_released(
+        self,
+        job_id: str,
+        *,
+        dataset: str,
+        columns: Iterable[str],
+        rows: int,
+        measurement: str,
+        platform: str,
+        enclave_key: str,
+        trust: str,
+        **details: Any,
+    ) -> AuditEntry:
+        """The key of a sealed copy of ``dataset`` (``rows`` rows of ``columns``) was released
+        to the enclave of ``measurement`` on ``platform``, wrapped to ``enclave_key``."""
+        payload = {
+            **details,
+            "dataset": dataset,
+            "columns": list(columns),
+            "rows": rows,
+            "measurement": measurement,
+            "platform": platform,
+            "enclave_key": enclave_key,
+            "trust": trust,
+        }
+        return self.append(EventType.KEY_RELEASED, job_id, payload)
+
     def failed(self, job_id: str, *, reason: str, **details: Any) -> AuditEntry:
         """The job failed, for ``reason``."""
         return self.append(EventType.FAILED, job_id, {**details, "reason": reason})

@@ -181,6 +181,18 @@ def status(config: ConfigOption, output_format: FormatOption = OutputFormat.TEXT
         f"{escape(', '.join(info['components']))}; jobs: {escape(jobs or 'none')}",
         soft_wrap=True,
     )
+    tee = info.get("tee") or {}
+    if tee.get("enclave"):
+        err.print(f"hosts enclave {tee['enclave']} ({escape(str(tee['trust']))})", soft_wrap=True)
+    if tee.get("platform_keys"):
+        receivers = ", ".join(tee["receiver_keys"]) or "none"
+        err.print(
+            f"releases keys to enclaves on {tee['platform_keys']} pinned platform(s), for "
+            f"receivers {escape(receivers)}",
+            soft_wrap=True,
+        )
+    if tee.get("output_key"):
+        err.print(f"opens enclave outputs with output key {tee['output_key']}", soft_wrap=True)
 
 
 def _store(config: Path) -> NodeStore:

@@ -16,6 +16,10 @@ SQLite file in the node's state folder by default, PostgreSQL when the config gi
   :class:`Coordinator` (:mod:`.coordinator`: proposals, policy review in :mod:`.review`, signed
   decisions in :mod:`.approvals`, control messages in :mod:`.control`, runs in :mod:`.runner`)
   and the local admin API (:mod:`.admin`), which :class:`AdminClient` calls (:mod:`.client`).
+- Enclave (TEE) jobs: the node's keys and enclave and its checks at proposal
+  (:mod:`.tee_setup`), and its part in the run, as data provider, enclave host or result
+  receiver (:mod:`.tee_run`), which the runner calls for a job whose steps all run in an
+  enclave.
 """
 
 from confide.node.audit_store import SqlAuditStore

@@ -9,7 +9,8 @@ time, :func:`hmac.compare_digest`); the token file is private to the node's user
 =========================================  ================================================
 request                                    answer
 =========================================  ================================================
-``GET  /v1/node``                          party, federation, peers, components, job counts
+``GET  /v1/node``                          party, federation, peers, components, job counts,
+                                           its means for enclave jobs
 ``GET  /v1/jobs``                          every job (summary), oldest first
 ``POST /v1/jobs``  ``{"spec": YAML}``      submit a job (this party initiates it): its detail
 ``GET  /v1/jobs/ID``                       the job's detail: state, reason, approvals,
@@ -258,6 +259,7 @@ class AdminServer:
             "components": list(self.coordinator.services.components.names()),
             "jobs": counts,
             "running": self.coordinator.running(),
+            "tee": self.coordinator.services.tee.describe(),
         }
 
     def _jobs(self, request: _Request) -> tuple[int, Any]:

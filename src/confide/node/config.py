@@ -16,11 +16,24 @@ One YAML file per node; relative paths are relative to the file's folder::
       token_file: admin.token            #   default <state_dir>/admin.token; created (0600)
     peer:
       listen: 0.0.0.0:50051              # where the peer gRPC service listens
+    tee:                                 # optional: enclave (TEE) jobs (confide.tee)
+      enclave:                           #   at an enclave host: what it runs
+        image: enclave-image             #     a built image (confide tee build-image)
+        platform: platform               #     the simulated platform's folder (its quoting key)
+      platform_keys: [platform.pub]      #   at a data provider: the pinned quoting public keys
+      receiver_keys:                     #   at a data provider: each receiver's public output
+        bank: bank-output.pub            #     key (confide tee keygen), handed to the enclave
+      output_key: bank-output.key        #   at a result receiver: its private output key
 
 Unknown and missing keys are errors (:class:`~confide.errors.ConfigError` naming the file and
 the key). The admin API is never exposed beyond the machine: a host that is not loopback is
 refused. Its bearer token is read from ``token_file``, which is created with 32 random bytes
 (``secrets.token_urlsafe``) and mode 0600 when missing, and refused when others may read it.
+
+The ``tee`` section is read into a :class:`TeeConfig` of absolute paths; the keys and the image
+are opened when the daemon starts (:mod:`confide.node.tee`), so a key that cannot be read stops
+the node at start, not in the middle of a job. A config without ``tee`` is valid: such a node
+refuses every enclave job that needs something of it (an enclave, pinned keys, an output key).
 """
 
 from __future__ import annotations
@@ -29,8 +42,10 @@ import contextlib
 import ipaddress
 import os
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
@@ -44,6 +59,7 @@ __all__ = [
     "DEFAULT_ADMIN_PORT",
     "TOKEN_BYTES",
     "NodeConfig",
+    "TeeConfig",
     "default_database_url",
     "load_config",
     "read_or_create_token",
@@ -82,6 +98,22 @@ class _PeerModel(BaseModel):
     listen: str = Field(min_length=1)
 
 
+class _EnclaveModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    image: str = Field(min_length=1)
+    platform: str = Field(min_length=1)
+
+
+class _TeeModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enclave: _EnclaveModel | None = None
+    platform_keys: list[Annotated[str, Field(min_length=1)]] = []
+    receiver_keys: dict[str, Annotated[str, Field(min_length=1)]] = {}
+    output_key: str | None = Field(default=None, min_length=1)
+
+
 class _NodeModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -92,6 +124,7 @@ class _NodeModel(BaseModel):
     database_url: str | None = Field(default=None, min_length=1)
     admin: _AdminModel = _AdminModel()
     peer: _PeerModel
+    tee: _TeeModel = _TeeModel()
 
 
 # -- checks -------------------------------------------------------------------------------------
@@ -183,6 +216,29 @@ def read_or_create_token(path: str | os.PathLike[str]) -> str:
 
 
 @dataclass(frozen=True)
+class TeeConfig:
+    """The node's part in enclave jobs (the ``tee`` section), every path absolute.
+
+    ``enclave_image`` and ``enclave_platform`` (both or neither): this node hosts enclaves.
+    ``platform_keys``: quoting public keys this node trusts (a data provider's pins).
+    ``receiver_keys``: receiver party -> its public output key file (a data provider's pins).
+    ``output_key``: this node's private output key (a result receiver's).
+    """
+
+    enclave_image: Path | None = None
+    enclave_platform: Path | None = None
+    platform_keys: tuple[Path, ...] = ()
+    receiver_keys: Mapping[str, Path] = field(default_factory=dict)
+    output_key: Path | None = None
+
+    def __post_init__(self) -> None:
+        if (self.enclave_image is None) != (self.enclave_platform is None):
+            raise ConfigError("tee.enclave needs both image and platform")
+        for receiver in self.receiver_keys:
+            validate_party_name(receiver)
+
+
+@dataclass(frozen=True)
 class NodeConfig:
     """A node's checked configuration, every path absolute (see the module docstring)."""
 
@@ -196,6 +252,7 @@ class NodeConfig:
     admin_port: int
     admin_token_file: Path
     peer_listen: str
+    tee: TeeConfig = field(default_factory=TeeConfig)
 
     def __post_init__(self) -> None:
         validate_party_name(self.party)
@@ -237,6 +294,17 @@ class NodeConfig:
         return identity
 
 
+def _tee_config(model: _TeeModel, resolve: Callable[[str], Path]) -> TeeConfig:
+    enclave = model.enclave
+    return TeeConfig(
+        enclave_image=None if enclave is None else resolve(enclave.image),
+        enclave_platform=None if enclave is None else resolve(enclave.platform),
+        platform_keys=tuple(resolve(p) for p in model.platform_keys),
+        receiver_keys={party: resolve(p) for party, p in model.receiver_keys.items()},
+        output_key=None if model.output_key is None else resolve(model.output_key),
+    )
+
+
 def load_config(path: str | os.PathLike[str]) -> NodeConfig:
     """Read and check a node config file; every error names the file."""
     path = Path(path).expanduser().resolve()
@@ -262,6 +330,7 @@ def load_config(path: str | os.PathLike[str]) -> NodeConfig:
             admin_port=model.admin.port,
             admin_token_file=token_path,
             peer_listen=model.peer.listen,
+            tee=_tee_config(model.tee, resolve),
         )
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None

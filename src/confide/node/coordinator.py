@@ -249,6 +249,7 @@ class Coordinator:
             federation=self.federation,
             now=self.services.clock(),
             job_id=job.id,
+            tee=self.services.tee,
         )
 
     def _review(self, job: JobRecord, spec: JobSpec) -> None:

@@ -6,7 +6,8 @@
 
 Starting opens, in order: the state folder and the store (SQLite in the state folder, or the
 configured PostgreSQL), the audit log in the same database (refused if its chain is broken:
-verify it first), the federation and this party's key and certificate, the peer link (the gRPC
+verify it first), the federation and this party's key and certificate, its means for enclave
+jobs (the ``tee`` section: :func:`~confide.node.tee_setup.open_tee`), the peer link (the gRPC
 service on ``peer.listen`` with mutual TLS against the federation's pinned certificates), the
 coordinator (which first settles the jobs a previous run left behind:
 :meth:`~confide.node.coordinator.Coordinator.start`) and the admin API on the loopback address
@@ -34,6 +35,7 @@ from confide.node.coordinator import Coordinator
 from confide.node.datasets import DatasetRegistry
 from confide.node.services import DEFAULT_CONTROL_TIMEOUT_S, NodeServices
 from confide.node.store import NodeStore
+from confide.node.tee_setup import open_tee
 from confide.runtime.context import DEFAULT_TIMEOUT_S
 
 __all__ = ["NodeDaemon"]
@@ -82,6 +84,9 @@ class NodeDaemon:
         token = config.admin_token()
         self._store = store = NodeStore.open(config.database_url)
         audit = AuditLog(SqlAuditStore(store.database), identity)
+        tee = open_tee(
+            config.tee, party=config.party, audit=audit, work_dir=config.state_dir / "tee"
+        )
         self._link = link = GrpcLink(identity, federation, listen=config.peer_listen)
         services = NodeServices(
             party=config.party,
@@ -94,6 +99,7 @@ class NodeDaemon:
             components=self.components,
             receive_timeout=self.receive_timeout,
             control_timeout=self.control_timeout,
+            tee=tee,
         )
         self.coordinator = Coordinator(services)
         self.coordinator.start()

@@ -11,6 +11,9 @@ refused when any of these fails, every failure listed:
 
 - this party is a party of the job, and every party of the job is in the federation;
 - every component is installed here and accepts its step (:meth:`ComponentRegistry.problems`);
+  for an enclave job (:func:`~confide.tee.is_tee_job`), instead, the enclave runs every step
+  and this node has what its part needs (:func:`~confide.node.tee_setup.tee_problems`: an
+  enclave at the host, pinned keys at a provider, an output key at a receiver, ...);
 - every dataset the job lists for this party is registered here, has a usage policy (no policy
   allows nothing), and that policy allows the job (:func:`confide.policy.evaluate`, with the
   dataset's uses so far: :func:`dataset_uses`).
@@ -30,8 +33,10 @@ from confide.net.federation import Federation
 from confide.node.errors import NotFound
 from confide.node.records import Decision, JobState
 from confide.node.store import NodeStore
+from confide.node.tee_setup import TeeNode, tee_problems
 from confide.policy import Dataset, JobSpec, Usage, evaluate
 from confide.policy import Decision as PolicyDecision
+from confide.tee import is_tee_job
 
 __all__ = ["Verdict", "dataset_uses", "review_job"]
 
@@ -85,16 +90,22 @@ def review_job(
     federation: Federation,
     now: datetime.datetime,
     job_id: str | None = None,
+    tee: TeeNode | None = None,
 ) -> Verdict:
     """Review ``spec`` as ``party``'s node (see the module docstring); ``job_id`` is the job
-    under review, left out of the dataset use counts."""
+    under review, left out of the dataset use counts; ``tee`` the node's means for enclave
+    jobs (none by default)."""
     if party not in spec.parties:
         return Verdict(False, False, (f"{party!r} is not a party of the job",))
     reasons: list[str] = []
     outsiders = sorted(set(spec.parties) - set(federation.parties))
     if outsiders:
         reasons.append(f"parties {outsiders} are not in federation {federation.name!r}")
-    reasons.extend(components.problems(spec))
+    if is_tee_job(spec):
+        tee = TeeNode() if tee is None else tee
+        reasons.extend(tee_problems(spec, party=party, tee=tee, store=store))
+    else:
+        reasons.extend(components.problems(spec))
     decisions: list[PolicyDecision] = []
     mine = spec.datasets.get(party, ())
     for name in mine:

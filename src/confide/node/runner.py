@@ -17,6 +17,11 @@ same link, never mix. For each step the runner
    ``output_released`` entry for every output of the step, with its receivers;
 4. writes progress lines to the job log (``store.job_log``).
 
+An enclave job (every step ``execution: tee``) runs differently: the node takes its part as
+data provider, enclave host or result receiver (:func:`~confide.node.tee_run.run_tee_job`),
+with the same context, audit entries (``dataset_read``, ``key_released``, ``output_released``)
+and results kept per receiver.
+
 After the last step it records the bytes exchanged with each peer and exchanges signed audit
 chain heads with every party (:func:`~confide.audit.exchange_heads`). Any error ends the run:
 the other parties are told at once (an abort notice on the link: their waiting receives fail
@@ -43,9 +48,11 @@ from confide.net.wire import encode
 from confide.node.joblink import JobLink
 from confide.node.records import JobRecord, JobState
 from confide.node.services import NodeServices
+from confide.node.tee_run import run_tee_job
 from confide.policy.job import JobSpec, Step
 from confide.runtime.context import Context
 from confide.runtime.disclosure import Disclosure
+from confide.tee import is_tee_job
 
 __all__ = ["CANCEL_PREFIX", "DISCLOSURE", "JobEnd", "JobRunner", "describe", "step_order"]
 
@@ -171,7 +178,10 @@ class JobRunner:
             roles=self.spec.parties,
             timeout=self.services.receive_timeout,
         )
-        self._steps(ctx)
+        if is_tee_job(self.spec):
+            run_tee_job(ctx, self.services, self.job, self._log)
+        else:
+            self._steps(ctx)
         self._record_bytes()
         exchange_heads(ctx, self.services.audit, self.services.federation)
         return JobEnd(JobState.FINISHED)

@@ -2,7 +2,8 @@
 
 The daemon (:mod:`confide.node.daemon`) opens these from the node's config: the store and its
 dataset registry, the audit log (in the same database), the federation and this party's
-signing key, the peer link (gRPC with mTLS) and the installed components. Tests build them on
+signing key, the peer link (gRPC with mTLS), the installed components and the node's means
+for enclave jobs (:class:`~confide.node.tee_setup.TeeNode`). Tests build them on
 an in-memory link, so the job flow runs the same way in threads of one process.
 """
 
@@ -20,6 +21,7 @@ from confide.net.federation import Federation
 from confide.net.link import Link
 from confide.node.datasets import DatasetRegistry
 from confide.node.store import NodeStore
+from confide.node.tee_setup import TeeNode
 from confide.runtime.context import DEFAULT_TIMEOUT_S
 
 __all__ = ["DEFAULT_CONTROL_TIMEOUT_S", "NodeServices"]
@@ -47,6 +49,7 @@ class NodeServices:
     receive_timeout: float = DEFAULT_TIMEOUT_S
     control_timeout: float = DEFAULT_CONTROL_TIMEOUT_S
     clock: Callable[[], datetime.datetime] = field(default=utc_now, repr=False)
+    tee: TeeNode = field(default_factory=TeeNode, repr=False)
 
     def __post_init__(self) -> None:
         for name, who in (

@@ -12,6 +12,41 @@ plaintext components (:mod:`.components`) and encrypts each output to its receiv
 Only the simulation backend exists: a separate process and a file for a quoting key. It proves
 the protocol, not isolation, and says so on everything it makes: *simulation: no hardware
 protection* (:data:`SIMULATION_TRUST`).
+
+On nodes
+--------
+:func:`run_local` plays every role in one process (demo, benchmark, tests). Between node
+daemons, an enclave job is an ordinary job spec whose steps all set ``execution: tee``; its one
+``compute_helper`` without datasets is the enclave host. At proposal every node checks what its
+part needs (:mod:`confide.node.tee_setup`: an enclave at the host, pinned platform and
+receivers' keys and a policy listing a measurement at a provider, an output key at a receiver)
+and refuses, before any data is read, what it cannot run. The run (:mod:`confide.node.tee_run`)
+goes over the nodes' own mTLS links: each provider seals the declared columns under a fresh key
+and sends the sealed bytes in chunks to the host, challenges the enclave through the host and
+releases its key through the node's one :class:`KeyRelease`; the host runs the enclave and
+forwards each encrypted output to its receiver only, whose node opens and keeps it. The node's
+config (the ``tee`` section, :class:`~confide.node.config.TeeConfig`) names the keys and the
+enclave.
+
+Layering
+--------
+``tee`` sits beside ``psi``, over ``net``, ``runtime`` and ``crypto``, and it reaches up in
+three places, each for a reason:
+
+- :mod:`.components` imports ``ml``, ``metrics`` and ``preprocessing``: inside the enclave the
+  job runs the *plaintext twins* of the MPC components (the same binning, WOE, logistic
+  regression and boosting code), so that an enclave job and an MPC job of the same spec give
+  the same results; copying them here would let the two drift apart;
+- :mod:`.release`, :mod:`.local`, :mod:`.enclave`, :mod:`.app`, :mod:`.credit` and
+  :mod:`.sealing` import ``policy`` (job specs, usage policies and name checks): a key is
+  released for an approved spec under the dataset's own policy, so the key release must read
+  both; nothing in ``policy`` imports ``tee``;
+- :mod:`.release` and :mod:`.demo` import ``audit`` (the log, to record each release and
+  refusal), :mod:`.attestation` and :mod:`.app` only its field checks (hashes, job ids).
+
+No ``tee`` module imports ``node``, ``jobs`` or ``cli``: the node drives ``tee``, never the
+other way round. The enclave image holds only what :mod:`.app` imports
+(:mod:`.measurement`), so these imports are part of what providers measure.
 """
 
 from confide.tee.attestation import (

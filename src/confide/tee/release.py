@@ -23,16 +23,21 @@
 6. **receivers**: this node has pinned an output key for every receiver of the job's outputs.
 
 Then the grant (data key, header hash, job, receivers' keys) is wrapped to the enclave's fresh
-key (:func:`~confide.tee.grant.wrap_grant`). Every release is an audit event
-(``dataset_read``, with ``via: tee_key_release``, the measurement, the platform, the enclave
-key's fingerprint and the trust assumption), and so is every refusal (``refused``, with the
-reason and the dataset). The node never sends the key in the clear, and the host never sees it.
+key (:func:`~confide.tee.grant.wrap_grant`). Every release is an audit event of its own type,
+``key_released`` (the dataset, the columns and rows the key opens, the measurement, the
+platform, the enclave key's fingerprint, the trust assumption, the spec hash and the backend),
+and so is every refusal (``refused``, with the reason, the dataset and ``via:
+tee_key_release``). The node never sends the key in the clear, and the host never sees it.
 
-How a node wires it: the daemon keeps one :class:`KeyRelease` (its pinned platform keys and
-receivers' output keys from its config, one :class:`NonceBook`, its audit log). For an approved
-TEE job it sends :meth:`challenge` to the enclave host, receives the report, and for each of
-its datasets in the job calls :meth:`release` with the dataset's policy and :class:`DataKey`,
-then sends the :class:`~confide.tee.grant.WrappedKey` to the host.
+How a node wires it (:mod:`confide.node.tee_setup`, :mod:`confide.node.tee_run`): the daemon
+keeps one :class:`KeyRelease` (its pinned platform keys and receivers' output keys from the
+``tee`` section of its config, one :class:`NonceBook`, its audit log). For an approved TEE job,
+for each of its datasets in the job, the provider's node reads the declared columns, seals them
+under a fresh :class:`DataKey` and sends the sealed bytes to the enclave host; then it sends
+:meth:`challenge` to the host, receives the report the enclave made for that nonce, calls
+:meth:`release` with the dataset's policy and the :class:`DataKey`, and sends the
+:class:`~confide.tee.grant.WrappedKey` to the host. A refusal fails the job on every node with
+its reason.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ from confide.tee.sealing import DataKey
 
 __all__ = ["DISCLOSURE", "VIA", "KeyRelease"]
 
-#: The ``via`` of the audit entries of key releases.
+#: The ``via`` of the audit entries of refused key releases.
 VIA = "tee_key_release"
 
 DISCLOSURE = (
@@ -94,6 +99,11 @@ class KeyRelease:
         self._receivers = dict(receiver_keys)
         self._clock = clock
 
+    @property
+    def pinned_platforms(self) -> int:
+        """How many platform keys this node trusts."""
+        return len(self._platforms)
+
     def challenge(self) -> bytes:
         """A fresh nonce for the enclave to put in its report (single use)."""
         return self._nonces.issue()
@@ -124,18 +134,17 @@ class KeyRelease:
                 raise
             raise KeyReleaseRefused(reason) from exc
         wrapped = wrap_grant(grant, report.enclave_key)
-        self._audit.dataset_read(
+        self._audit.key_released(
             job_id,
             dataset=data_key.dataset,
             columns=list(data_key.columns),
             rows=data_key.rows,
-            via=VIA,
-            spec_hash=spec_hash,
-            backend=report.backend,
-            trust=report.trust,
             measurement=report.measurement,
             platform=report.platform,
             enclave_key=key_fingerprint(report.enclave_key),
+            trust=report.trust,
+            spec_hash=spec_hash,
+            backend=report.backend,
         )
         return wrapped
 
