@@ -14,7 +14,14 @@ import pytest
 from typer.testing import CliRunner
 
 from confide.cli.app import app
-from confide.cli.node_demo import DENIED_COLUMN, PARTIES, credit_spec, dataset_policy
+from confide.cli.node_demo import (
+    DENIED_COLUMN,
+    PARTIES,
+    boost_spec,
+    credit_spec,
+    dataset_policy,
+)
+from confide.jobs.boost import BoostJobSettings
 from confide.jobs.credit import CreditSettings
 from confide.node import AdminClient, NodeUnreachable, load_config
 from confide.policy import Dataset, Usage, evaluate, parse_job, parse_policy
@@ -33,6 +40,41 @@ def test_the_policies_allow_the_credit_job_and_refuse_the_denied_column() -> Non
     decision = evaluate(policy, forbidden, dataset, Usage(0), now)
     assert not decision.allowed
     assert any(DENIED_COLUMN in reason for reason in decision.reasons())
+
+
+def test_the_policies_allow_the_boosting_job_and_refuse_the_denied_column() -> None:
+    policy = parse_policy(dataset_policy("features", deny=(DENIED_COLUMN,)))
+    reads = {"bank": ["id", "default", "utilisation"], "platform": ["id", "age", "income"]}
+    now = datetime.now(timezone.utc)
+    dataset = Dataset("platform", "features", tuple(_PLATFORM))
+    settings = BoostJobSettings(dealer="dealer")
+    allowed = parse_job(boost_spec("ok", settings, reads))
+    assert evaluate(policy, allowed, dataset, Usage(0), now).allowed
+    forbidden = parse_job(boost_spec("no", settings, dict(reads, platform=_PLATFORM)))
+    assert not evaluate(policy, forbidden, dataset, Usage(0), now).allowed
+
+
+def test_demo_nodes_runs_the_boosting_job(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    args = ["demo-nodes", "--model", "boost", "--rows", "2000", "--trees", "3", "--depth", "3"]
+    result = CliRunner().invoke(app, [*args, "--timeout", "30", "--out", str(out)])
+    text = result.output.replace("\n", " ")
+    assert result.exit_code == 0, result.output
+    report = out / "boost-report.html"
+    assert f"report: {report.resolve()}" in text
+    page = report.read_text()
+    HTMLParser().feed(page)
+    assert "Feature importance by owner" in page and "The first tree" in page
+    assert "platform: " in page  # a split or an importance bar of the platform's features
+    summary = re.search(r"^AUC (\S+)  KS (\S+)  Gini", result.output, re.MULTILINE)
+    assert summary is not None, result.output
+    assert 0.6 < float(summary.group(1)) <= 1.0
+    assert re.search(r"^1,600 customers in common; 3 trees;", result.output, re.MULTILINE)
+    assert text.count(f"reads column '{DENIED_COLUMN}'") == len(PARTIES)
+    for party in PARTIES:
+        client = AdminClient.from_config(load_config(out / party / "node.yaml"), timeout=2.0)
+        with pytest.raises(NodeUnreachable):
+            client.node()
 
 
 def test_demo_nodes_runs_the_job_refuses_the_second_and_stops_every_node(

@@ -8,12 +8,15 @@ import confide.report as report
 def test_public_names() -> None:
     assert sorted(report.__all__) == sorted(
         [
+            "BOOSTING_SECTIONS",
             "SECTIONS",
+            "BoostingSection",
             "CreditReport",
             "DisclosureRow",
             "PartyInfo",
             "RunMetadata",
             "StageInfo",
+            "boost_job_report",
             "credit_job_report",
             "credit_report",
             "disclosure_rows",

@@ -95,7 +95,7 @@ def test_lr_is_the_plaintext_twin_on_the_same_woe(values: dict[tuple[str, str], 
     x = woe_transform(data[selected], {n: specs[n] for n in selected}, tables).to_numpy()
     y = data["default"].to_numpy()
     model = PlainLogisticRegression(
-        epochs=5, batch_size=256, learning_rate=0.5, l2=0.001, random_state=11
+        epochs=5, batch_size=256, learning_rate=0.1, l2=0.001, random_state=11
     ).fit(x[~test], y[~test])
     got = values[("lr", "model")]
     assert got["features"] == selected

@@ -1,5 +1,10 @@
 """``confide demo-nodes``: the credit job through three node daemons (bank, platform, dealer).
 
+``--model scorecard`` (the default) runs ``credit.scorecard`` (WOE and secure logistic
+regression); ``--model boost`` runs ``credit.boost`` (vertical SecureBoost, which needs no
+dealer: the dealer's node approves and only checks the settings) and writes
+``boost-report.html`` instead of ``credit-report.html``.
+
 Where ``confide demo`` launches the job's code directly, this demo goes the way an organisation
 would: in ``--out`` it makes a federation of ``bank``, ``platform`` and ``dealer`` on free
 loopback ports, a node config and a state folder (SQLite) per party, and generates the built-in
@@ -12,8 +17,8 @@ party, and, through each node's admin API:
 1. the bank submits the credit job; the bank's and the platform's nodes approve it by their
    policies, the dealer's operator (played by the demo: no policy speaks for a party without
    data) approves it; every node's job log is shown until the job ends;
-2. the bank's ``scorecard.scores`` result is fetched, the HTML report written as ``confide demo``
-   writes it, and the test AUC and KS printed;
+2. the bank's ``scorecard.scores`` (or ``boost.scores``) result is fetched, the HTML report
+   written as ``confide demo`` writes it, and the test AUC and KS printed;
 3. the bank submits a second job that reads ``region``: the platform's node refuses it, and the
    refusal with its reason is printed as each node reports it.
 
@@ -25,6 +30,7 @@ Human messages go to stderr; the summary (AUC, KS, report path) to stdout.
 from __future__ import annotations
 
 import contextlib
+import enum
 import functools
 import shutil
 import signal
@@ -47,6 +53,8 @@ from rich.markup import escape
 
 from confide.datasets import vertical_credit
 from confide.errors import ConfideError
+from confide.jobs.boost import BoostJobSettings, BoostOutcome
+from confide.jobs.boost.component import NAME as BOOST_COMPONENT
 from confide.jobs.credit import CreditOutcome, CreditSettings
 from confide.jobs.credit.component import NAME as COMPONENT
 from confide.net.federation import Federation, identity_paths, init_federation
@@ -62,10 +70,18 @@ from confide.node import (
 )
 from confide.node.client import NodeUnreachable
 from confide.policy import load_policy
-from confide.report import credit_job_report, write_html
+from confide.report import CreditReport, boost_job_report, credit_job_report, write_html
 from confide.runtime.launcher import free_ports
 
-__all__ = ["DENIED_COLUMN", "PARTIES", "credit_spec", "dataset_policy", "demo_nodes"]
+__all__ = [
+    "DENIED_COLUMN",
+    "PARTIES",
+    "DemoModel",
+    "boost_spec",
+    "credit_spec",
+    "dataset_policy",
+    "demo_nodes",
+]
 
 #: The demo's parties: the label holder, the feature owner and the dealer (compute helper).
 PARTIES = ("bank", "platform", "dealer")
@@ -86,6 +102,13 @@ _STOP_S = 15.0
 _ARRAY_FIELDS = ("train_scores", "test_scores", "train_labels", "test_labels", "test_points")
 
 
+class DemoModel(str, enum.Enum):
+    """The model the demo's job trains."""
+
+    SCORECARD = "scorecard"
+    BOOST = "boost"
+
+
 class DemoFailed(ConfideError):
     """The demo could not complete (a daemon died, a job failed or was not refused)."""
 
@@ -94,11 +117,12 @@ class DemoFailed(ConfideError):
 
 
 def dataset_policy(dataset: str, *, deny: tuple[str, ...] = ()) -> str:
-    """The usage policy (YAML) of a demo dataset: the credit job, scores to the bank only."""
+    """The usage policy (YAML) of a demo dataset: the credit jobs (scorecard or boosted trees),
+    scores to the bank only."""
     data: dict[str, Any] = {
         "dataset": dataset,
         "parties": list(PARTIES),
-        "components": [COMPONENT],
+        "components": [COMPONENT, BOOST_COMPONENT],
         "outputs": {"scores": ["bank"], "model_part": ["bank", "platform"]},
         "approval": "auto",
     }
@@ -115,6 +139,25 @@ def credit_spec(
     """The credit job (YAML) as the bank submits it; ``reads`` maps a data party to columns."""
     params = settings.to_dict()
     params["feature_owners"] = list(settings.feature_owners)
+    return _spec(name, "scorecard", COMPONENT, params, reads)
+
+
+def boost_spec(
+    name: str,
+    settings: BoostJobSettings,
+    reads: dict[str, list[str]],
+) -> str:
+    """The boosting job (YAML) as the bank submits it; ``reads`` maps a data party to columns."""
+    return _spec(name, "boost", BOOST_COMPONENT, settings.to_dict(), reads)
+
+
+def _spec(
+    name: str,
+    step: str,
+    component: str,
+    params: dict[str, Any],
+    reads: dict[str, list[str]],
+) -> str:
     spec = {
         "name": name,
         "parties": {
@@ -125,8 +168,8 @@ def credit_spec(
         "datasets": {party: [dataset] for party, dataset in DATASETS.items()},
         "steps": [
             {
-                "id": "scorecard",
-                "component": COMPONENT,
+                "id": step,
+                "component": component,
                 "params": params,
                 "reads": {party: {DATASETS[party]: cols} for party, cols in reads.items()},
                 "outputs": [
@@ -359,9 +402,18 @@ def demo_nodes(
     out: Annotated[
         Path, typer.Option(help="Folder for the nodes, their data, the report and the logs.")
     ] = Path("demo-nodes-out"),
+    model: Annotated[
+        DemoModel,
+        typer.Option(
+            help="scorecard: WOE and secure logistic regression (credit.scorecard); boost: "
+            "vertical SecureBoost (credit.boost)."
+        ),
+    ] = DemoModel.SCORECARD,
     epochs: Annotated[
-        int, typer.Option(min=1, help="Training epochs (early stopping may end sooner).")
+        int, typer.Option(min=1, help="Scorecard: training epochs (early stopping may end sooner).")
     ] = 10,
+    trees: Annotated[int, typer.Option(min=1, help="Boost: number of trees.")] = 10,
+    depth: Annotated[int, typer.Option(min=1, help="Boost: depth of each tree.")] = 4,
     timeout: Annotated[
         float, typer.Option(min=5.0, help="Receive deadline of each node's jobs, seconds.")
     ] = 120.0,
@@ -373,9 +425,10 @@ def demo_nodes(
     for stale in ("federation", *PARTIES):  # an earlier run's nodes: the demo's own folders
         shutil.rmtree(out / stale, ignore_errors=True)
     nodes = _Nodes(out.resolve(), receive_timeout=timeout)
+    job = _DemoJob(model, seed=seed, epochs=epochs, trees=trees, depth=depth)
     try:
         with _sigterm_as_interrupt():
-            _run(nodes, err, rows=rows, overlap=overlap, seed=seed, epochs=epochs)
+            _run(nodes, err, job, rows=rows, overlap=overlap, seed=seed)
     except ConfideError as exc:
         err.print(f"[bold red]the demo failed:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(1) from exc
@@ -390,7 +443,73 @@ def demo_nodes(
     err.print(f"demo time {time.perf_counter() - started:.1f} s (with node start and data)")
 
 
-def _run(nodes: _Nodes, err: Console, *, rows: int, overlap: float, seed: int, epochs: int) -> None:
+@dataclass(frozen=True)
+class _DemoJob:
+    """The job the demo submits: the scorecard or the boosted trees, and their settings."""
+
+    model: DemoModel
+    seed: int
+    epochs: int
+    trees: int
+    depth: int
+
+    @property
+    def step(self) -> str:
+        return "boost" if self.model is DemoModel.BOOST else "scorecard"
+
+    @property
+    def what(self) -> str:
+        return "boosting job" if self.model is DemoModel.BOOST else "credit job"
+
+    def spec(self, name: str, id_column: str, label_column: str, reads: dict[str, Any]) -> str:
+        if self.model is DemoModel.BOOST:
+            settings = BoostJobSettings(
+                dealer="dealer",
+                id_column=id_column,
+                label_column=label_column,
+                split_seed=self.seed,
+                n_estimators=self.trees,
+                max_depth=self.depth,
+            )
+            return boost_spec(name, settings, reads)
+        credit = CreditSettings(
+            id_column=id_column, label_column=label_column, split_seed=self.seed, epochs=self.epochs
+        )
+        return credit_spec(name, credit, reads)
+
+    def report(self, value: dict[str, Any], job_id: str, started_at: datetime) -> _Result:
+        """The report, its file name and the summary, from the bank's result."""
+        if self.model is DemoModel.BOOST:
+            boost = BoostOutcome.from_dict(value)
+            return _Result(
+                boost_job_report(boost, job_id=job_id, started_at=started_at),
+                "boost-report.html",
+                f"{boost.intersection:,} customers in common; {boost.n_trees} trees",
+                boost.metrics["test"],
+            )
+        credit = _outcome(value)
+        return _Result(
+            credit_job_report(credit, job_id=job_id, started_at=started_at),
+            "credit-report.html",
+            f"{credit.intersection:,} customers in common; {len(credit.selected)} of "
+            f"{len(credit.iv)} features kept by IV",
+            credit.metrics["test"],
+        )
+
+
+@dataclass(frozen=True)
+class _Result:
+    """What the demo shows of the bank's result: the report and the summary's numbers."""
+
+    report: CreditReport
+    file_name: str
+    line: str
+    test: dict[str, float]
+
+
+def _run(
+    nodes: _Nodes, err: Console, job: _DemoJob, *, rows: int, overlap: float, seed: int
+) -> None:
     data = vertical_credit(rows, overlap=overlap, seed=seed)
     err.print(
         f"[bold]Confide nodes demo[/]: {rows:,} customers at the bank and {rows:,} at the "
@@ -409,29 +528,28 @@ def _run(nodes: _Nodes, err: Console, *, rows: int, overlap: float, seed: int, e
         "starting the bank's, the platform's and the dealer's nodes"
     )
     nodes.start()
-    settings = CreditSettings(
-        id_column=data.id_column, label_column=data.label_column, split_seed=seed, epochs=epochs
-    )
     features = [c for c in data.platform.columns if c != DENIED_COLUMN]
     reads = {"bank": list(data.bank.columns), "platform": features}
     bank = nodes.client("bank")
 
     started_at = datetime.now(timezone.utc)
     began = time.perf_counter()
-    job_id = bank.submit(credit_spec("credit-scorecard", settings, reads))["id"]
-    err.print(f"the bank submits the credit job {job_id}")
+    spec = job.spec(f"credit-{job.step}", data.id_column, data.label_column, reads)
+    job_id = bank.submit(spec)["id"]
+    err.print(f"the bank submits the {job.what} {job_id}")
     _approve_as_dealer(nodes, job_id, err)
-    job = _follow(nodes, job_id, err)
-    if job["state"] != JobState.FINISHED.value:
-        raise DemoFailed(f"job {job_id} {job['state']}: {job['reason']}")
+    ended = _follow(nodes, job_id, err)
+    if ended["state"] != JobState.FINISHED.value:
+        raise DemoFailed(f"job {job_id} {ended['state']}: {ended['reason']}")
     elapsed = time.perf_counter() - began
-    outcome = _outcome(bank.result(job_id, "scorecard.scores")["value"])
-    report = credit_job_report(outcome, job_id=job_id, started_at=started_at)
-    path = write_html(report, nodes.folder / "credit-report.html")
-    _print_summary(outcome, elapsed, path)
+    value = bank.result(job_id, f"{job.step}.scores")["value"]
+    result = job.report(value, job_id, started_at)
+    path = write_html(result.report, nodes.folder / result.file_name)
+    _print_summary(result, elapsed, path)
 
     forbidden = dict(reads, platform=[*features, DENIED_COLUMN])
-    second = bank.submit(credit_spec("credit-with-region", settings, forbidden))["id"]
+    second_spec = job.spec("credit-with-region", data.id_column, data.label_column, forbidden)
+    second = bank.submit(second_spec)["id"]
     err.print(f"the bank submits job {second}, which reads the platform's denied {DENIED_COLUMN!r}")
     views = _refusals(nodes, second)
     out = Console()
@@ -444,14 +562,10 @@ def _run(nodes: _Nodes, err: Console, *, rows: int, overlap: float, seed: int, e
         raise DemoFailed(f"the forbidden job {second} was not refused at every node")
 
 
-def _print_summary(outcome: CreditOutcome, elapsed: float, path: Path) -> None:
+def _print_summary(result: _Result, elapsed: float, path: Path) -> None:
     out = Console()
-    test = outcome.metrics["test"]
-    out.print(
-        f"{outcome.intersection:,} customers in common; {len(outcome.selected)} of "
-        f"{len(outcome.iv)} features kept by IV; {int(test['n']):,} test rows; job time "
-        f"{elapsed:.1f} s"
-    )
+    test = result.test
+    out.print(f"{result.line}; {int(test['n']):,} test rows; job time {elapsed:.1f} s")
     out.print(f"AUC {test['auc']:.4f}  KS {test['ks']:.4f}  Gini {test['gini']:.4f}")
     out.print(f"report: {path.resolve()}", soft_wrap=True)
 

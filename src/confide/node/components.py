@@ -1,4 +1,4 @@
-"""The components a node runs out of the box: ``psi.ecdh``, ``stats.joint``, ``credit.scorecard``.
+"""The components a node runs out of the box: ``psi.ecdh``, ``stats.joint``, ``credit.*``.
 
 Each wraps a protocol of the library as a job component (:mod:`confide.jobs.registry`), with a
 spec check that refuses, at proposal and before any data is read, a step the protocol cannot
@@ -24,6 +24,11 @@ honour. :func:`default_registry` returns a fresh registry holding them; a node m
 ``credit.scorecard``
     The credit-scoring job (:mod:`confide.jobs.credit.component`): PSI, WOE binning, IV
     selection, secure logistic regression, scores to the label holder, the scorecard.
+
+``credit.boost``
+    The same job with vertical SecureBoost in place of WOE and logistic regression
+    (:mod:`confide.jobs.boost.component`): PSI, split, training under the label holder's HE key,
+    scores to the label holder, feature importance per owner.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import pandas as pd
 
 from confide import psi
 from confide.errors import ConfigError
+from confide.jobs.boost.component import COMPONENTS as BOOST_COMPONENTS
 from confide.jobs.credit.component import COMPONENTS as CREDIT_COMPONENTS
 from confide.jobs.registry import (
     ComponentInputs,
@@ -52,7 +58,7 @@ from confide.stats import joint_statistics
 __all__ = ["BUILTIN_NAMES", "default_registry", "psi_ecdh", "stats_joint"]
 
 #: The components every node has.
-BUILTIN_NAMES = ("credit.scorecard", "psi.ecdh", "stats.joint")
+BUILTIN_NAMES = ("credit.boost", "credit.scorecard", "psi.ecdh", "stats.joint")
 
 _PSI_PARAMS = frozenset({"reveal_size"})
 
@@ -226,7 +232,7 @@ _PSI_DISCLOSURE = tuple(
 def default_registry() -> ComponentRegistry:
     """A new registry holding the built-in components."""
     registry = ComponentRegistry()
-    for component in CREDIT_COMPONENTS:
+    for component in (*CREDIT_COMPONENTS, *BOOST_COMPONENTS):
         registry.add(component)
     registry.register("psi.ecdh", disclosure=_PSI_DISCLOSURE, check=check_psi_spec)(psi_ecdh)
     registry.register("stats.joint", disclosure=STATS_DISCLOSURE, check=check_stats_spec)(

@@ -20,7 +20,7 @@ from confide.metrics import (
     population_stability_index,
 )
 from confide.metrics.inputs import as_scores, labels_and_scores
-from confide.report.data import CreditReport, DisclosureRow, RunMetadata
+from confide.report.data import BoostingSection, CreditReport, DisclosureRow, RunMetadata
 
 __all__ = ["credit_report", "ranking_metrics"]
 
@@ -53,12 +53,15 @@ def credit_report(
     scorecard: pd.DataFrame | None = None,
     test_points: npt.ArrayLike | None = None,
     n_bins: int = 10,
+    boosting: BoostingSection | None = None,
 ) -> CreditReport:
     """A complete report: metrics for train (when given) and test, lift and calibration by
     ``n_bins`` quantiles of the test scores, and the PSI of test against train scores.
 
-    Scores are predicted probabilities of default. Raises :class:`~confide.errors.ConfigError`
-    for bad inputs, or train labels without train scores (or the reverse).
+    Scores are predicted probabilities of default. ``boosting`` makes it a report of boosted
+    trees (the IV, WOE and coefficient inputs may then be empty). Raises
+    :class:`~confide.errors.ConfigError` for bad inputs, or train labels without train scores
+    (or the reverse).
     """
     if (train_labels is None) != (train_scores is None):
         raise ConfigError("give both train labels and train scores, or neither")
@@ -84,4 +87,5 @@ def credit_report(
         scorecard=scorecard,
         psi=psi,
         test_points=None if test_points is None else as_scores(test_points, "test points"),
+        boosting=boosting,
     )

@@ -1,4 +1,5 @@
-"""The credit report's charts: ROC, KS, score distribution, IV by feature and WOE by bin.
+"""The credit report's charts: ROC, KS, score distribution, IV by feature, WOE by bin, and the
+feature importance of boosted trees.
 
 Each function turns report data into one inline SVG (see :mod:`confide.report.svg`). Curves are
 computed with :mod:`confide.metrics` and thinned to at most ``max_points`` points by
@@ -21,6 +22,7 @@ from confide.report.svg import line_chart as _line_chart
 
 __all__ = [
     "PALETTE",
+    "importance_chart",
     "iv_chart",
     "ks_chart",
     "owner_colours",
@@ -156,4 +158,33 @@ def woe_chart(feature: str, table: pd.DataFrame) -> str:
         x_label="weight of evidence (WOE)",
         legend=[("lower risk", NON_EVENT_COLOUR), ("higher risk", EVENT_COLOUR)],
         bar_px=18,
+    )
+
+
+def importance_chart(importance: pd.DataFrame, colours: Mapping[str, str]) -> str:
+    """Total gain per feature (split count where gains are not known), largest first, each
+    bar in its owner's colour; features that never split are left out."""
+    measure = "total_gain" if "total_gain" in importance.columns else "split_count"
+    used = importance[importance["split_count"] > 0]
+    ordered = used.sort_values(measure, ascending=False, kind="stable")
+    bars = [
+        Bar(
+            f"{owner}: {feature}",
+            float(value),
+            colours.get(str(owner), REFERENCE_COLOUR),
+            f"{feature} ({owner})",
+        )
+        for feature, owner, value in zip(
+            ordered["feature"], ordered["owner"], ordered[measure], strict=True
+        )
+    ]
+    if not bars:
+        bars = [Bar("no split", 0.0, REFERENCE_COLOUR)]
+    present = [owner for owner in colours if owner in set(map(str, ordered["owner"]))]
+    label = "total gain of its splits" if measure == "total_gain" else "number of splits"
+    return bar_chart(
+        bars,
+        title="Feature importance",
+        x_label=label,
+        legend=[(owner, colours[owner]) for owner in present],
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ from confide.preprocessing import WoeTable
 from confide.report.build import credit_report
 from confide.report.data import CreditReport, DisclosureRow, PartyInfo, RunMetadata, StageInfo
 
-__all__ = ["credit_job_report"]
+__all__ = ["credit_job_report", "party_roles", "stage_infos"]
 
 
 def credit_job_report(
@@ -44,12 +45,13 @@ def credit_job_report(
     rows = dict(rows_by_party or {})
     rows.setdefault(outcome.party, outcome.rows)
     parties = tuple(
-        PartyInfo(name, _roles(settings, name), rows.get(name)) for name in settings.parties
+        PartyInfo(name, party_roles(name, settings.label_holder, settings.dealer), rows.get(name))
+        for name in settings.parties
     )
     metadata = RunMetadata(
         parties=parties,
         started_at=started_at or datetime.now(timezone.utc),
-        stages=_stages(outcome, stages_by_party),
+        stages=stage_infos(outcome.party, outcome.stages, stages_by_party),
         intersection_size=outcome.intersection,
         train_size=outcome.train_size,
         test_size=outcome.test_size,
@@ -88,25 +90,29 @@ def credit_job_report(
     )
 
 
-def _roles(settings: CreditSettings, party: str) -> tuple[str, ...]:
-    if party == settings.label_holder:
+def party_roles(party: str, label_holder: str, dealer: str | None) -> tuple[str, ...]:
+    """The roles of ``party`` in a vertical job with this label holder and compute helper."""
+    if party == label_holder:
         return ("data_provider", "task_initiator", "result_receiver")
-    if party == settings.dealer:
+    if party == dealer:
         return ("compute_helper",)
     return ("data_provider",)
 
 
-def _stages(
-    outcome: CreditOutcome, others: Mapping[str, Sequence[Mapping[str, object]]] | None
+def stage_infos(
+    party: str,
+    stages: Sequence[Mapping[str, Any]],
+    others: Mapping[str, Sequence[Mapping[str, object]]] | None,
 ) -> tuple[StageInfo, ...]:
-    by_party = {outcome.party: outcome.stages, **(others or {})}
+    """The report's stage rows: ``party``'s stages, then those the other parties told it."""
+    by_party = {party: stages, **(others or {})}
     out = []
-    for party, stages in by_party.items():
-        for stage in stages:
+    for name, items in by_party.items():
+        for stage in items:
             sent = stage.get("bytes_sent")
             out.append(
                 StageInfo(
-                    f"{stage['name']} ({party})",
+                    f"{stage['name']} ({name})",
                     float(stage["seconds"]),
                     int(sent) if isinstance(sent, (int, np.integer)) else None,
                 )

@@ -26,8 +26,11 @@ from confide.metrics.inputs import as_scores, labels_and_scores
 from confide.runtime.disclosure import Disclosure
 
 __all__ = [
+    "IMPORTANCE_COLUMNS",
     "IV_COLUMNS",
+    "TREE_COLUMNS",
     "WOE_COLUMNS",
+    "BoostingSection",
     "CreditReport",
     "DisclosureRow",
     "PartyInfo",
@@ -44,6 +47,11 @@ IV_COLUMNS = ("feature", "owner", "iv")
 #: Columns every WOE table must have; ``events``, ``non_events`` and ``iv`` (the bin's IV
 #: contribution) are shown when present.
 WOE_COLUMNS = ("bin", "woe")
+#: Columns every feature importance table must have (``total_gain`` is shown when present).
+IMPORTANCE_COLUMNS = ("owner", "feature", "split_count")
+#: Columns of a tree's table, one row per node: children (-1 at leaves), the split as
+#: "owner: feature" (empty at leaves), its gain and the leaf value.
+TREE_COLUMNS = ("node", "left", "right", "split", "gain", "value")
 
 
 def environment_versions() -> dict[str, str]:
@@ -129,6 +137,39 @@ def disclosure_rows(step: str, disclosures: Iterable[Disclosure]) -> tuple[Discl
 
 
 @dataclass(frozen=True, eq=False)
+class BoostingSection:
+    """What a boosted-trees report shows instead of WOE, coefficients and the scorecard.
+
+    ``params``: the hyper-parameters by name; ``n_trees``: trees in the model; ``importance``:
+    a table with :data:`IMPORTANCE_COLUMNS` (and ``total_gain`` where known), one row per
+    owner and feature; ``first_tree``: a table with :data:`TREE_COLUMNS` (no thresholds: they
+    stay with their owners), or an empty table when the model has no tree.
+    """
+
+    params: Mapping[str, object]
+    n_trees: int
+    importance: pd.DataFrame
+    first_tree: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        if self.n_trees < 0:
+            raise ConfigError("n_trees must be >= 0")
+        _check_columns(self.importance, IMPORTANCE_COLUMNS, "the importance table")
+        _check_finite(self.importance, "split_count", "the importance table")
+        if "total_gain" in self.importance.columns:
+            _check_finite(self.importance, "total_gain", "the importance table")
+        if not self.first_tree.empty:
+            _check_columns(self.first_tree, TREE_COLUMNS, "the first tree")
+            for column in ("left", "right", "gain", "value"):
+                _check_finite(self.first_tree, column, "the first tree")
+            nodes = len(self.first_tree)
+            children = self.first_tree[["left", "right"]].to_numpy()
+            if ((children < -1) | (children >= nodes)).any():
+                raise ConfigError("the first tree has children outside its nodes")
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+
+@dataclass(frozen=True, eq=False)
 class CreditReport:
     """Everything one credit report shows; see :func:`~confide.report.credit_report` to build one.
 
@@ -143,7 +184,9 @@ class CreditReport:
       coefficients (shown as not disclosed);
     - ``lift``, ``calibration``: tables from :mod:`confide.metrics`; ``scorecard``: a
       :meth:`~confide.ml.scorecard.Scorecard.to_frame` table; ``psi``: train vs test scores;
-    - ``disclosures``: who learned what, step by step.
+    - ``disclosures``: who learned what, step by step;
+    - ``boosting``: for a boosted-trees model, its parameters, importance and first tree,
+      shown in place of the IV, WOE, coefficients and scorecard sections.
     """
 
     title: str
@@ -160,6 +203,7 @@ class CreditReport:
     scorecard: pd.DataFrame | None = None
     psi: float | None = None
     test_points: FloatArray | None = None
+    boosting: BoostingSection | None = None
 
     def __post_init__(self) -> None:
         labels, scores = labels_and_scores(self.test_labels, self.test_scores)

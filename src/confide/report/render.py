@@ -7,7 +7,9 @@ Every string that came from a user (titles, party, feature and bin names, notes)
 Sections, in order (each ``<section>`` has the ``id`` in brackets): summary (``summary``), the
 run (``run``), model performance (``performance``), features by IV (``features``), WOE tables
 (``woe``), coefficients by owner (``coefficients``), the scorecard (``scorecard``) and who
-learned what (``disclosure``).
+learned what (``disclosure``). A report of boosted trees (``report.boosting`` set) has
+:data:`BOOSTING_SECTIONS` instead: the boosting section (``boosting``,
+:mod:`confide.report.boosting`) takes the place of the four scorecard sections.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from confide.report.boosting import boosting_content
 from confide.report.charts import (
     iv_chart,
     ks_chart,
@@ -30,7 +33,7 @@ from confide.report.data import CreditReport, RunMetadata
 from confide.report.style import CSS
 from confide.report.tables import format_bytes, format_value, frame_table, pairs_table
 
-__all__ = ["SECTIONS", "render_html", "write_html"]
+__all__ = ["BOOSTING_SECTIONS", "SECTIONS", "render_html", "write_html"]
 
 #: The ``id`` and heading of each section, in page order.
 SECTIONS = (
@@ -43,6 +46,13 @@ SECTIONS = (
     ("scorecard", "Scorecard"),
     ("disclosure", "Who learned what"),
 )
+#: The sections of a report of boosted trees, in page order.
+BOOSTING_SECTIONS = (
+    *SECTIONS[:3],
+    ("boosting", "Boosted trees"),
+    SECTIONS[-1],
+)
+_HEADINGS = dict(SECTIONS) | dict(BOOSTING_SECTIONS)
 
 LIFT_COLUMNS = {
     "bin": "bin (riskiest first)",
@@ -78,15 +88,16 @@ METRIC_NAMES = {"n": "rows", "events": "defaults", "auc": "AUC", "ks": "KS", "gi
 def render_html(report: CreditReport) -> str:
     """The whole report as one HTML document (a string); see the module docstring."""
     title = escape(report.title)
+    if report.boosting is not None:
+        model = [_boosting(report)]
+    else:
+        model = [_features(report), _woe(report), _coefficients(report), _scorecard(report)]
     body = "".join(
         [
             _summary(report),
             _run(report.metadata),
             _performance(report),
-            _features(report),
-            _woe(report),
-            _coefficients(report),
-            _scorecard(report),
+            *model,
             _disclosure(report),
         ]
     )
@@ -108,7 +119,7 @@ def write_html(report: CreditReport, path: str | Path) -> Path:
 
 
 def _section(key: str, content: str) -> str:
-    heading = dict(SECTIONS)[key]
+    heading = _HEADINGS[key]
     return f'<section id="{key}"><h2>{escape(heading)}</h2>{content}</section>'
 
 
@@ -141,7 +152,8 @@ def _summary(report: CreditReport) -> str:
     if meta.report_owner:
         line.append(f"written for {meta.report_owner}")
     line.append("parties: " + ", ".join(party.name for party in meta.parties))
-    nav = "".join(f'<a href="#{key}">{escape(name)}</a>' for key, name in SECTIONS[1:])
+    sections = BOOSTING_SECTIONS if report.boosting is not None else SECTIONS
+    nav = "".join(f'<a href="#{key}">{escape(name)}</a>' for key, name in sections[1:])
     return (
         f'<section id="summary"><h1>{escape(report.title)}</h1>'
         f'<p class="sub">{escape(SEPARATOR.join(line))}</p><nav>{nav}</nav>'
@@ -318,6 +330,15 @@ def _scorecard(report: CreditReport) -> str:
         )
         + frame_table(report.scorecard, headers={"woe": "WOE"}),
     )
+
+
+def _boosting(report: CreditReport) -> str:
+    boosting = report.boosting
+    if boosting is None:
+        return _section("boosting", _note("No boosted trees are part of this report."))
+    reader = report.metadata.report_owner or "the report's owner"
+    owners = [party.name for party in report.metadata.parties]
+    return _section("boosting", boosting_content(boosting, owners, reader, _figure))
 
 
 def _disclosure(report: CreditReport) -> str:

@@ -38,6 +38,11 @@ tbody tr:nth-child(even) { background: #fafafa; }
 .feature { display: flex; flex-wrap: wrap; gap: 8px 24px; align-items: flex-start;
   break-inside: avoid; }
 .feature figure { flex: 0 1 520px; }
+ul.tree { list-style: none; margin: 2px 0; padding-left: 22px; border-left: 1px dashed #b9b9b9; }
+ul.tree.root { border-left: none; padding-left: 0; }
+ul.tree li { margin: 2px 0; }
+ul.tree .split { font-weight: 600; }
+ul.tree li.leaf { color: var(--muted); font-variant-numeric: tabular-nums; }
 footer { color: var(--muted); font-size: 12px; border-top: 1px solid var(--line);
   margin-top: 36px; padding-top: 8px; }
 @media print {

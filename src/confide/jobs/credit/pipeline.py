@@ -3,7 +3,8 @@
 Every party of the job runs :func:`credit_job` (SPMD): the bank (label holder), one or two
 feature owners (the data platform, a partner) and, with two data parties, the dealer, which
 deals the MPC engine's correlated randomness and holds no data. Steps, each timed with the bytes
-it sent (:class:`~confide.jobs.credit.stages.StageClock`):
+it sent (:class:`~confide.jobs.credit.stages.StageClock`); steps 1 to 4 are shared with the
+boosting job (:mod:`~confide.jobs.credit.rows`):
 
 1. **check**: every party compares the fingerprint of its settings with everyone else's.
 2. **load**: each data party reads its own table (:mod:`~confide.jobs.credit.tables`).
@@ -30,9 +31,8 @@ holder's outcome is what the report is made of (:func:`confide.report.credit_job
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,9 +40,15 @@ import pandas as pd
 from confide import psi
 from confide.errors import ConfigError, ProtocolError
 from confide.jobs.credit.outcome import CreditOutcome, disclosure_dicts, woe_table_dict
+from confide.jobs.credit.rows import (
+    SPLIT_DISCLOSURE,
+    AlignedRows,
+    agree_settings,
+    check_parties,
+    needed,
+)
 from confide.jobs.credit.settings import CreditSettings, PartyTable
 from confide.jobs.credit.stages import Emit, StageClock, print_progress
-from confide.jobs.credit.tables import feature_columns, labels_of, read_table
 from confide.metrics import summary
 from confide.ml.linear import SecureLogisticRegression
 from confide.ml.scorecard import Scaling, Scorecard, base_points, owner_points
@@ -60,14 +66,9 @@ from confide.runtime.disclosure import Disclosure
 
 __all__ = ["DISCLOSURE", "credit_job", "run_credit"]
 
-T = TypeVar("T")
 
 DISCLOSURE = (
-    Disclosure(
-        "the feature owners",
-        "which aligned rows are test rows (positions only)",
-        "the label holder draws the split without looking at any value and sends the positions",
-    ),
+    SPLIT_DISCLOSURE,
     Disclosure(
         "the label holder (with share_model_with_label_holder)",
         "each feature owner's coefficients, so it can build the whole scorecard",
@@ -98,7 +99,7 @@ def run_credit(
     frame: pd.DataFrame | None = None,
 ) -> CreditOutcome:
     """The job as this party (see the module docstring); ``frame`` replaces reading ``table``."""
-    _check_parties(ctx, settings)
+    check_parties(ctx, settings)
     me = ctx.party
     is_data = me in settings.data_parties
     if is_data and table is None and frame is None:
@@ -109,7 +110,7 @@ def run_credit(
     outcome = CreditOutcome(party=me, settings=settings.to_dict())
     with ctx.scope("credit"):
         with clock.stage("check"):
-            _agree(ctx, settings)
+            agree_settings(ctx, settings)
         local = _Local()
         if is_data:
             with clock.stage("load"):
@@ -177,104 +178,13 @@ def run_credit(
     return outcome
 
 
-class _Local:
-    """One data party's own data through the job (nothing here leaves the party)."""
+class _Local(AlignedRows):
+    """One data party's own data through the job: the shared rows, then its bins."""
 
     def __init__(self) -> None:
-        self.frame: pd.DataFrame | None = None
-        self.features: list[str] = []
-        self.labels: np.ndarray | None = None
-        self.rows = 0
-        self.intersection = 0
-        self.test_mask = np.zeros(0, dtype=bool)
+        super().__init__()
         self.specs: dict[str, BinSpec] | None = None
         self.train_bins: np.ndarray | None = None
-        self.train_labels: np.ndarray | None = None
-        self.test_labels: np.ndarray | None = None
-
-    @property
-    def train_size(self) -> int:
-        return int((~self.test_mask).sum())
-
-    @property
-    def test_size(self) -> int:
-        return int(self.test_mask.sum())
-
-    def load(
-        self,
-        settings: CreditSettings,
-        party: str,
-        table: PartyTable | None,
-        frame: pd.DataFrame | None,
-    ) -> None:
-        data = frame if frame is not None else read_table(table.path if table else "")
-        is_bank = party == settings.label_holder
-        label = settings.label_column if is_bank else None
-        requested = table.features if table is not None else None
-        self.features = feature_columns(data, settings.id_column, label, requested)
-        if is_bank:
-            labels_of(data, settings.label_column)  # refuse bad labels before any protocol
-        elif settings.label_column in data.columns:
-            raise ConfigError(
-                f"{party!r} holds a column named like the label ({settings.label_column!r}): "
-                "only the label holder may"
-            )
-        if data[settings.id_column].isna().any():
-            raise ConfigError(f"the id column {settings.id_column!r} has missing values")
-        self.frame = data
-        self.rows = len(data)
-
-    @property
-    def table(self) -> pd.DataFrame:
-        """This party's table (aligned once the PSI has run)."""
-        return _needed(self.frame, "this party's table")
-
-    def align(self, ctx: Context, settings: CreditSettings) -> None:
-        aligned = psi.align(
-            ctx,
-            self.table,
-            settings.id_column,
-            parties=settings.data_parties,
-            receivers=settings.data_parties,
-            protocol=settings.psi,
-        )
-        if aligned is None:
-            raise ProtocolError("the PSI gave this data party no rows")
-        if len(aligned) == 0:
-            raise ConfigError("the data parties have no customer in common")
-        self.frame = aligned
-        self.intersection = len(aligned)
-
-    def split(self, ctx: Context, settings: CreditSettings) -> None:
-        n = self.intersection
-        if ctx.party == settings.label_holder:
-            seed = settings.split_seed
-            if seed is None:
-                seed = secrets.randbits(63)
-            # numpy.random on purpose: the split is not secret (the owners are told the test
-            # positions, as declared in DISCLOSURE); it only needs to be reproducible by seed.
-            order = np.random.default_rng(seed).permutation(n)
-            test = np.zeros(n, dtype=bool)
-            test[order[: round(settings.test_fraction * n)]] = True
-            for owner in settings.feature_owners:
-                ctx.send(owner, "split", test)
-        else:
-            received = ctx.recv(settings.label_holder, "split")
-            if (
-                not isinstance(received, np.ndarray)
-                or received.dtype != np.bool_
-                or received.shape != (n,)
-            ):
-                raise ProtocolError("the label holder sent a malformed train/test split")
-            test = received
-        if test.all() or not test.any():
-            raise ConfigError("the split leaves no training or no test rows: too few customers")
-        self.test_mask = test
-        if ctx.party == settings.label_holder:
-            labels = labels_of(self.table, settings.label_column)
-            self.train_labels, self.test_labels = labels[~test], labels[test]
-            if self.train_labels.min() == self.train_labels.max():
-                raise ConfigError("the training rows hold one class only")
 
     def bin(self, settings: CreditSettings) -> None:
         train = self.table.loc[~self.test_mask, self.features]
@@ -291,33 +201,10 @@ class _Local:
         self.train_bins = assign_bins(train, self.specs)
 
     def woe_features(self, names: list[str], woe: WoeResult) -> tuple[np.ndarray, np.ndarray]:
-        fitted = _needed(self.specs, "this party's bins")
+        fitted = needed(self.specs, "this party's bins")
         specs = {name: fitted[name] for name in names}
         values = woe_transform(self.table[names], specs, woe.tables).to_numpy(dtype=np.float64)
         return values[~self.test_mask], values[self.test_mask]
-
-
-def _needed(value: T | None, what: str) -> T:
-    """``value``, or a :class:`ProtocolError` saying the job reached a step without it."""
-    if value is None:
-        raise ProtocolError(f"the credit job reached a step without {what}")
-    return value
-
-
-def _check_parties(ctx: Context, settings: CreditSettings) -> None:
-    if set(ctx.parties) != set(settings.parties):
-        raise ConfigError(
-            f"the job's parties {sorted(ctx.parties)} are not the settings' "
-            f"{sorted(settings.parties)}"
-        )
-
-
-def _agree(ctx: Context, settings: CreditSettings) -> None:
-    mine = settings.fingerprint()
-    ctx.broadcast("settings", mine)
-    differ = sorted(p for p, theirs in ctx.gather("settings").items() if theirs != mine)
-    if differ:
-        raise ConfigError(f"parties {differ} run the job with other settings")
 
 
 def _engine(ctx: Context, settings: CreditSettings) -> MPC:
@@ -357,15 +244,13 @@ def _evaluate(
     woe: WoeResult,
     intercept: float,
 ) -> None:
-    train_labels = _needed(local.train_labels, "the training labels")
-    test_labels = _needed(local.test_labels, "the test labels")
+    train_labels = needed(local.train_labels, "the training labels")
+    test_labels = needed(local.test_labels, "the test labels")
     outcome.train_labels, outcome.test_labels = train_labels, test_labels
-    ids = local.table[settings.id_column].to_numpy()
-    outcome.train_ids = _wire_ids(ids[~local.test_mask])
-    outcome.test_ids = _wire_ids(ids[local.test_mask])
-    test_scores = _needed(outcome.test_scores, "the test scores")
+    outcome.train_ids, outcome.test_ids = local.ids(settings.id_column)
+    test_scores = needed(outcome.test_scores, "the test scores")
     outcome.metrics = {
-        "train": summary(train_labels, _needed(outcome.train_scores, "the training scores")),
+        "train": summary(train_labels, needed(outcome.train_scores, "the training scores")),
         "test": summary(test_labels, test_scores),
     }
     outcome.intercept = intercept
@@ -388,12 +273,6 @@ def _evaluate(
     )
     outcome.scorecard = {str(k): list(v) for k, v in card.to_frame().to_dict("list").items()}
     outcome.test_points = scaling.score(_logit(test_scores))
-
-
-def _wire_ids(ids: np.ndarray) -> np.ndarray | list[str]:
-    if ids.dtype.kind in "iub":
-        return ids.astype(np.int64)
-    return [str(v) for v in ids]
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
