@@ -24,7 +24,7 @@ Components (``params`` besides ``execution``; output kinds each makes):
     ``statistics``: the WOE tables, IVs, the selection and the split sizes.
 ``ml.logistic_regression``
     Comes ``after`` one ``preprocessing.woe`` step; ``epochs`` (10), ``batch_size`` (1024),
-    ``learning_rate`` (0.5), ``l2`` (0.001), as the credit job's settings. Trains
+    ``learning_rate`` (0.1), ``l2`` (0.001), as the credit job's settings. Trains
     :class:`~confide.ml.linear.PlainLogisticRegression` (the twin of secure LR, seeded with the
     split seed as the MPC job seeds it) on the selected features' WOE values of the training
     rows. ``model_part``: coefficients and intercept; ``scores``: every row's probability and
@@ -115,7 +115,7 @@ _WOE_PARAMS: Mapping[str, object] = {
 _LR_PARAMS: Mapping[str, object] = {
     "epochs": 10,
     "batch_size": 1024,
-    "learning_rate": 0.5,
+    "learning_rate": 0.1,
     "l2": 0.001,
 }
 
