@@ -51,7 +51,7 @@ def test_add_list_show_remove_with_a_state_dir(tmp_path: Path, loans_csv: Path) 
 
     # what the command registered is in the node's store
     with NodeStore.open(default_database_url(tmp_path / "state")) as store:
-        frame = DatasetRegistry(store).read("loans", ["default"])
+        frame = DatasetRegistry(store).read("loans", ["id", "default"])
     assert list(frame["id"]) == [3, 1, 2] and list(frame["default"]) == [0, 1, 0]
 
     removed = runner.invoke(app, ["data", "remove", "loans", *state])

@@ -48,6 +48,7 @@ def test_unknown_peer_is_refused(links: dict[str, Link]) -> None:
 
 def test_abort_wakes_waiting_receive_of_that_job_only(links: dict[str, Link]) -> None:
     errors: list[BaseException] = []
+    links["alice"].expect_parties("job1", ["alice", "bob", "carol"])
 
     def wait() -> None:
         try:

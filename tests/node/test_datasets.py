@@ -71,15 +71,19 @@ def test_a_file_is_registered_with_its_schema_and_hash(
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
-def test_read_returns_the_id_column_and_the_columns_asked_for(
+def test_read_returns_exactly_the_columns_asked_for(
     registry: DatasetRegistry, tmp_path: Path, suffix: str
 ) -> None:
     frame = loans()
     registry.add("loans", path=write(frame, tmp_path / f"loans{suffix}"), id_column="id")
     got = registry.read("loans", ["default", "income"])
-    assert list(got.columns) == ["id", "default", "income"]
-    pd.testing.assert_frame_equal(got, frame[["id", "default", "income"]], check_dtype=False)
+    assert list(got.columns) == ["default", "income"]  # no id column unless asked for
+    pd.testing.assert_frame_equal(got, frame[["default", "income"]], check_dtype=False)
+    both = registry.read("loans", ["income", "id", "income"])
+    pd.testing.assert_frame_equal(both, frame[["income", "id"]], check_dtype=False)
     assert list(registry.read("loans", ["id"]).columns) == ["id"]
+    with pytest.raises(ConfigError, match="at least one column"):
+        registry.read("loans", [])
     with pytest.raises(ConfigError, match=r"has no columns \['national_id', 'ssn'\]"):
         registry.read("loans", ["income", "ssn", "national_id"])
     with pytest.raises(ConfigError, match="list of names"):
@@ -167,8 +171,8 @@ def test_a_sql_table_is_registered_by_reflection_and_read(
     if password:
         assert str(password) not in json.dumps(info.to_json())
     got = registry.read("loans", ["income"])
-    expected = frame.sort_values("id")[["id", "income"]].reset_index(drop=True)
-    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+    expected = frame.sort_values("id")[["income"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)  # ordered by id, not read
     with engine.begin() as connection:
         connection.exec_driver_sql("ALTER TABLE loans DROP COLUMN income")
     engine.dispose()
@@ -198,7 +202,7 @@ def test_the_credit_data_registers_and_reads_back(tmp_path: Path) -> None:
         info = registry.add("credit", path=CREDIT, id_column="ID")
         assert info.rows == 30_000 and len(info.columns) == 25
         assert info.sha256 == "a0f0ab49d6326671d6cd83be5c88dcf18007025fe9a53ecd699119c871176ca1"
-        got = registry.read("credit", ["LIMIT_BAL", "default.payment.next.month"])
+        got = registry.read("credit", ["ID", "LIMIT_BAL", "default.payment.next.month"])
     expected = pd.read_csv(CREDIT, usecols=["ID", "LIMIT_BAL", "default.payment.next.month"])
     pd.testing.assert_frame_equal(got, expected)
     assert got["default.payment.next.month"].mean() == pytest.approx(0.2212, abs=1e-4)

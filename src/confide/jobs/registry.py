@@ -12,11 +12,12 @@ A component is an SPMD function that every party of a job runs for one step of i
 The node (:mod:`confide.node.runner`) builds the :class:`ComponentInputs` of each party: the
 step, its parameters, the frames this party may read (read by the node through
 :meth:`~confide.node.DatasetRegistry.read` with exactly the columns the step declares for this
-party's datasets, which puts the dataset's id column first) and the outputs of the steps this
-one comes ``after``, as this party holds them. The component returns :class:`ComponentOutputs`:
-the values of the step's declared outputs that *this* party receives (the node stores them for
-this party only, and refuses a value for an output this party does not receive) and private
-``state`` that stays in this process for the job's later steps (never stored, never sent).
+party's datasets: a component that needs the id column declares it) and the outputs of the
+steps this one comes ``after``, as this party holds them. The component returns
+:class:`ComponentOutputs`: the values of the step's declared outputs that *this* party receives
+(the node stores them for this party only, and refuses a value for an output this party does
+not receive) and private ``state`` that stays in this process for the job's later steps (never
+stored, never sent).
 
 ``check`` (optional) is called on every party's node when the job is proposed, before any data
 is read: it raises :class:`~confide.errors.ConfigError` when the spec asks the component for
@@ -83,7 +84,7 @@ class ComponentOutputs:
 class ComponentInputs:
     """What a component receives on one party (see the module docstring).
 
-    ``frames``: dataset name -> the columns this step reads of it (id column first), only for
+    ``frames``: dataset name -> the columns this step reads of it (exactly those declared), only for
     this party's datasets that the step reads. ``id_columns``: dataset name -> its id column.
     ``upstream``: step id -> that step's outputs on this party, for the steps in ``step.after``.
     """

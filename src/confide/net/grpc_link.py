@@ -42,11 +42,12 @@ unless that job had failed already (it was handed a link error, or it aborted). 
 their loss is never reported.
 
 A malformed message is refused (the sender is told as above, with a ``ProtocolError``) and
-aborts the tag's job at the receiver, naming the sender. While a peer is still starting, messages
-wait for it with gRPC's reconnect backoff up to their deadline, then are lost
-(``PeerUnavailable``). A receive that waits on a peer that had answered before and now does not
-answer pings raises ``PeerUnavailable`` within about two seconds instead of waiting out its
-whole deadline.
+aborts the tag's job at the receiver, naming the sender, as an abort notice from that sender
+would: only if the sender is a party of that job (see :mod:`confide.net.link`). While a peer
+is still starting, messages wait for it with gRPC's reconnect backoff up to their deadline, then
+are lost (``PeerUnavailable``). A receive that waits on a peer that had answered before and now
+does not answer pings raises ``PeerUnavailable`` within about two seconds instead of waiting out
+its whole deadline.
 
 ``bytes_sent`` counts the encoded bytes of every message ``send`` accepted (when it returned),
 ``bytes_received`` those of every message filed in this party's mailbox.

@@ -5,10 +5,36 @@ never opens sockets: it calls ``send(peer, tag, value)`` and ``recv(peer, tag, t
 link its context holds, and the same code runs over memory (threads) or gRPC (processes).
 
 Tags are strings whose first ``/``-separated segment is the job id (the context builds them).
-A message with the tag ``"<job>/!abort"`` is an abort notice: every receive of that job, waiting
-or future, raises :class:`~confide.errors.PeerAborted` naming the party that aborted and why.
 The sender of every delivered message is set by the link from the authenticated channel,
 never read from the message.
+
+Abort notices
+-------------
+A message with the tag ``"<job>/!abort"`` is an abort notice. Any member of the federation can
+send one, and the link does not know a job's parties (they are in the job's spec, above this
+layer), so a notice is recorded per job *and sender* and counts only once its sender is known
+to the mailbox as a party of that job:
+
+- the party that owns the mailbox (a node stopping one of its own jobs),
+- a sender that a receive of that job has waited on (this party's code only receives from
+  parties of the job), and
+- the parties registered with :meth:`Mailbox.expect_parties` (by whoever knows the job's
+  parties, such as the code that builds its context).
+
+From the moment a notice counts, every receive of that job, waiting or future, that finds no
+message already queued for it raises :class:`~confide.errors.PeerAborted` naming the party that
+aborted and why. Messages that arrived before the notice are still received (a party that fails
+on what its peer sent first reports its own error, not the peer's abort); later ones are
+dropped on arrival, and the queued ones when the abort is forgotten. A notice from a member
+that is not known as a party of the job changes nothing for that job's receives until it is (a
+receive waiting on that member for that job). Jobs of a node's own channels (ids starting with
+``!``) are never aborted by a notice.
+
+What a mailbox remembers of aborts is bounded: notices and aborted jobs are forgotten
+``abort_memory_s`` seconds after they arrived (:data:`ABORT_MEMORY_S`, longer than any receive
+deadline), and at most ``max_jobs`` of each (:data:`MAX_REMEMBERED_JOBS`) are kept, the oldest
+dropped first; so are the known parties of the most recently active jobs.
+:meth:`Mailbox.forget` drops all of one job at once (at its end).
 """
 
 from __future__ import annotations
@@ -16,16 +42,27 @@ from __future__ import annotations
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
-from confide.errors import PeerAborted, PeerTimeout, PeerUnavailable
+from confide.errors import ConfigError, PeerAborted, PeerTimeout, PeerUnavailable
 from confide.net.wire import Value
 
-__all__ = ["ABORT_TAG", "Link", "Mailbox", "job_of"]
+__all__ = ["ABORT_MEMORY_S", "ABORT_TAG", "MAX_REMEMBERED_JOBS", "Link", "Mailbox", "job_of"]
 
 #: The last tag segment of an abort notice.
 ABORT_TAG = "!abort"
+
+#: How long a mailbox remembers an abort notice, or that a job was aborted, in seconds: far
+#: longer than a receive deadline, so a job's receives fail for as long as they may wait.
+ABORT_MEMORY_S = 3600.0
+
+#: Most jobs a mailbox remembers notices, aborts and known parties of (the oldest go first).
+MAX_REMEMBERED_JOBS = 4096
+
+# Job ids of a node's own channels (such as its control messages) start with this.
+_CHANNEL_PREFIX = "!"
 
 #: How often a waiting receive wakes up to ask whether its peer went away.
 _LIVENESS_POLL_S = 0.25
@@ -36,28 +73,66 @@ def job_of(tag: str) -> str:
     return tag.split("/", 1)[0]
 
 
+class _Notice(NamedTuple):
+    """Who aborted a job, why, and when the mailbox learned it (``time.monotonic``)."""
+
+    sender: str
+    reason: str
+    at: float
+
+
 class Mailbox:
     """Messages delivered to one party, waiting to be received, keyed by (sender, tag).
 
     Messages with the same key are kept in arrival order. Thread-safe: links deliver from their
-    own threads while the party's code receives.
+    own threads while the party's code receives. ``owner``: the party the mailbox belongs to
+    (its own abort notices always count). See the module docstring for abort notices, and
+    ``abort_memory_s`` and ``max_jobs``.
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        owner: str | None = None,
+        *,
+        abort_memory_s: float = ABORT_MEMORY_S,
+        max_jobs: int = MAX_REMEMBERED_JOBS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not abort_memory_s > 0 or max_jobs < 1:
+            raise ConfigError("abort_memory_s must be > 0 and max_jobs at least 1")
+        self.owner = owner
+        self.abort_memory_s = abort_memory_s
+        self.max_jobs = max_jobs
+        self._clock = clock
         self._cond = threading.Condition()
         self._queues: dict[tuple[str, str], deque[Value]] = {}
-        self._aborted: dict[str, tuple[str, str]] = {}
+        # Notices that do not count yet, per job and sender, oldest first.
+        self._notices: OrderedDict[str, dict[str, _Notice]] = OrderedDict()
+        # Jobs aborted by a notice that counts (the first one), oldest first.
+        self._aborted: OrderedDict[str, _Notice] = OrderedDict()
+        # Senders known to be parties of each job, the most recently active job last.
+        self._parties: OrderedDict[str, set[str]] = OrderedDict()
         self._closed = False
 
     def deliver(self, sender: str, tag: str, value: Value) -> None:
         """Store a message from ``sender`` (already authenticated by the link)."""
         with self._cond:
+            self._expire()
             job, _, rest = tag.partition("/")
             if rest == ABORT_TAG:
-                reason = value if isinstance(value, str) else "no reason given"
-                self._aborted.setdefault(job, (sender, reason))
-            else:
+                if not job.startswith(_CHANNEL_PREFIX):
+                    reason = value if isinstance(value, str) else "no reason given"
+                    self._record_notice(job, _Notice(sender, reason, self._clock()))
+            elif job not in self._aborted:  # an aborted job's messages are dropped
                 self._queues.setdefault((sender, tag), deque()).append(value)
+            self._cond.notify_all()
+
+    def expect_parties(self, job: str, parties: Iterable[str]) -> None:
+        """Know ``parties`` as the parties of ``job``: their abort notices for it count."""
+        with self._cond:
+            self._expire()
+            self._known(job).update(parties)
+            self._settle(job)
             self._cond.notify_all()
 
     def take(
@@ -67,15 +142,20 @@ class Mailbox:
         timeout: float,
         peer_gone: Callable[[], bool] | None = None,
     ) -> Value:
-        """Wait for the next message ``tag`` from ``sender``.
+        """Wait for the next message ``tag`` from ``sender``, a party of the tag's job.
 
-        Raises :class:`PeerAborted` if any party aborted the tag's job, :class:`PeerUnavailable`
-        if ``peer_gone()`` reports that the sender went away, :class:`PeerTimeout` at the deadline.
-        A message that had already arrived is returned even if the sender is gone since.
+        Raises :class:`PeerAborted` once a party of the job aborted it (see the module
+        docstring), :class:`PeerUnavailable` if ``peer_gone()`` reports that the sender went
+        away, :class:`PeerTimeout` at the deadline. A message that had already arrived is
+        returned even if the sender is gone since.
         """
         deadline = time.monotonic() + timeout
         key = (sender, tag)
         job = job_of(tag)
+        with self._cond:
+            self._expire()
+            self._known(job).add(sender)
+            self._settle(job)
         while True:
             with self._cond:
                 queue = self._queues.get(key)
@@ -84,9 +164,9 @@ class Mailbox:
                     if not queue:
                         del self._queues[key]
                     return value
-                if job in self._aborted:
-                    who, reason = self._aborted[job]
-                    raise PeerAborted(who, reason)
+                aborted = self._aborted.get(job)
+                if aborted is not None:
+                    raise PeerAborted(aborted.sender, aborted.reason)
                 if self._closed:
                     raise PeerUnavailable(sender, "this party's link is closed")
                 remaining = deadline - time.monotonic()
@@ -102,11 +182,91 @@ class Mailbox:
                     if not self._queues.get(key):
                         raise PeerUnavailable(sender, "the connection to it went away")
 
+    def queued(self, job: str | None = None) -> int:
+        """How many messages wait to be received (only ``job``'s, if given)."""
+        with self._cond:
+            return sum(
+                len(queue)
+                for (_, tag), queue in self._queues.items()
+                if job is None or job_of(tag) == job
+            )
+
+    def forget(self, job: str) -> None:
+        """Drop everything the mailbox holds of ``job``: messages, notices, abort, parties."""
+        with self._cond:
+            self._drop_messages(job)
+            self._notices.pop(job, None)
+            self._aborted.pop(job, None)
+            self._parties.pop(job, None)
+
     def close(self) -> None:
         """Wake every waiting receive; later receives of missing messages fail at once."""
         with self._cond:
             self._closed = True
             self._cond.notify_all()
+
+    # -- abort bookkeeping (called with the lock held) --------------------------------------
+
+    def _known(self, job: str) -> set[str]:
+        """The known parties of ``job`` (the owner included), marked as the most recent."""
+        parties = self._parties.get(job)
+        if parties is None:
+            parties = self._parties[job] = set() if self.owner is None else {self.owner}
+            while len(self._parties) > self.max_jobs:
+                self._parties.popitem(last=False)
+        else:
+            self._parties.move_to_end(job)
+        return parties
+
+    def _record_notice(self, job: str, notice: _Notice) -> None:
+        if job in self._aborted:
+            return
+        if notice.sender == self.owner or notice.sender in self._parties.get(job, ()):
+            self._abort(job, notice)
+            return
+        senders = self._notices.setdefault(job, {})
+        senders.setdefault(notice.sender, notice)
+        while len(self._notices) > self.max_jobs:
+            self._notices.popitem(last=False)
+
+    def _settle(self, job: str) -> None:
+        """Abort ``job`` if a notice recorded before now comes from a known party of it."""
+        senders = self._notices.get(job)
+        if not senders or job in self._aborted:
+            return
+        known = self._parties.get(job, set())
+        counting = [notice for sender, notice in senders.items() if sender in known]
+        if counting:
+            self._abort(job, min(counting, key=lambda notice: notice.at))
+
+    def _abort(self, job: str, notice: _Notice) -> None:
+        self._notices.pop(job, None)
+        self._aborted[job] = notice
+        while len(self._aborted) > self.max_jobs:
+            self._drop_messages(self._aborted.popitem(last=False)[0])
+
+    def _drop_messages(self, job: str) -> None:
+        for key in [key for key in self._queues if job_of(key[1]) == job]:
+            del self._queues[key]
+
+    def _expire(self) -> None:
+        """Forget notices and aborts older than ``abort_memory_s`` (oldest first)."""
+        oldest = self._clock() - self.abort_memory_s
+        while self._aborted:
+            job, notice = next(iter(self._aborted.items()))
+            if notice.at > oldest:
+                break
+            del self._aborted[job]
+            self._drop_messages(job)
+        while self._notices:
+            job, senders = next(iter(self._notices.items()))
+            fresh = {s: n for s, n in senders.items() if n.at > oldest}
+            if len(fresh) == len(senders):
+                break
+            if fresh:
+                self._notices[job] = fresh
+                break
+            del self._notices[job]
 
 
 class Link(ABC):
@@ -114,7 +274,7 @@ class Link(ABC):
 
     def __init__(self, party: str) -> None:
         self.party = party
-        self.mailbox = Mailbox()
+        self.mailbox = Mailbox(party)
 
     @property
     @abstractmethod
@@ -139,6 +299,11 @@ class Link(ABC):
     def peer_gone(self, peer: str) -> bool:
         """Whether ``peer`` was connected and is now known to have gone away."""
         return False
+
+    def expect_parties(self, job_id: str, parties: Iterable[str]) -> None:
+        """Tell the link the parties of ``job_id``: their abort notices for it count at once
+        (see the module docstring). A link that forwards to another forwards this too."""
+        self.mailbox.expect_parties(job_id, parties)
 
     def abort(
         self,

@@ -4,14 +4,21 @@
     registry.add("loans", path="/data/loans.parquet", id_column="customer_id")
     registry.add_sql("features", url="postgresql+psycopg://reader@db/crm", table="features",
                      id_column="customer_id")
-    frame = registry.read("loans", ["income", "default"])   # customer_id, income, default
+    frame = registry.read("loans", ["customer_id", "income"])   # exactly these two columns
 
 A dataset is registered under a name (letters, digits, ``_``, ``.``, ``-``; unique on the node)
 with its source, its id column (the key jobs join on: no empty and no repeated value) and what
 registration learned of it (:class:`~confide.node.records.DatasetInfo`): column names and types,
 row count and, for a file, its size and SHA-256. Paths and SQLite URLs are stored absolute.
-:meth:`DatasetRegistry.read` returns only the columns asked for, plus the id column first,
-refusing a column the dataset does not have and a file that changed since it was registered.
+:meth:`DatasetRegistry.read` returns exactly the columns asked for, in that order, refusing a
+column the dataset does not have and a file that changed since it was registered.
+
+The id column is a column like any other here: it is returned only when asked for. A job's step
+reads exactly the columns its spec lists (``reads``), which are exactly the columns a usage
+policy checks (:func:`confide.policy.evaluate`), so a policy that denies or does not allow the id
+column is honoured: a step that needs the ids (to align on them, to join) must list the id
+column, and is then refused by such a policy. Rows come in the file's order, or ordered by the
+id column for a SQL table, whether or not the id column is read.
 
 The data stays where it is: the registry records where it lives and reads it on request, for a
 job running on this node. What leaves the node are a job's protocol messages, never these frames.
@@ -48,7 +55,7 @@ __all__ = ["DISCLOSURE", "DatasetRegistry"]
 DISCLOSURE = (
     Disclosure(
         "this node (the process that reads for a job)",
-        "the requested columns of the dataset, with its id column",
+        "exactly the requested columns of the dataset (the id column only when requested)",
         "read locally for a job on this node; nothing is sent to a peer by the registry",
     ),
     Disclosure(
@@ -146,20 +153,23 @@ class DatasetRegistry:
         self.store.remove_dataset(name)
 
     def read(self, name: str, columns: Sequence[str]) -> pd.DataFrame:
-        """The id column and ``columns`` of dataset ``name``, in that order, one row per record.
+        """Exactly ``columns`` of dataset ``name`` (once each, in that order), one row per record.
 
-        :class:`ConfigError` for a column the dataset does not have;
+        The id column is returned only if ``columns`` names it (see the module docstring).
+        :class:`ConfigError` for no columns or a column the dataset does not have;
         :class:`~confide.node.errors.DatasetChanged` for a file whose content changed, or a table
         that lost a column, since registration.
         """
         if isinstance(columns, str):
             raise ConfigError("give the columns to read as a list of names, not one string")
+        wanted = list(dict.fromkeys(columns))
+        if not wanted:
+            raise ConfigError(f"give at least one column of dataset {name!r} to read")
         info = self.store.get_dataset(name)
         known = set(info.column_names)
         unknown = sorted({column for column in columns if column not in known})
         if unknown:
             raise ConfigError(f"dataset {name!r} has no columns {unknown}")
-        wanted = list(dict.fromkeys([info.id_column, *columns]))
         if info.kind is SourceKind.SQL:
             if info.table is None:
                 raise ConfigError(f"dataset {name!r} names no table")

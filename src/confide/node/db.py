@@ -7,6 +7,8 @@ lines and its audit chain. :func:`open_database` accepts two kinds of URL:
   created with mode 0600 in a folder of mode 0700, in WAL mode with foreign keys on. Writes
   begin with ``BEGIN IMMEDIATE``, so a read-modify-write (a job's state change) never meets a
   concurrent writer half-way; other writers wait up to :data:`SQLITE_BUSY_TIMEOUT_S`.
+  Durability: ``synchronous=NORMAL``, except ``FULL`` for a transaction that writes the audit
+  chain (see "Durability on SQLite" below).
 - ``postgresql+psycopg://USER@HOST/DB`` (``postgresql://`` means the same: psycopg 3 is the
   driver). Rows that a call reads and then changes are locked (``SELECT ... FOR UPDATE``).
 
@@ -16,6 +18,32 @@ a database with other tables. A :class:`Database` hands out one session per call
 and rolled back if it raises; it is safe to use from several threads. Database errors are
 translated into :class:`~confide.node.errors.StoreError` (never with the SQL parameters, which
 may hold data) at this boundary.
+
+Durability on SQLite
+--------------------
+In WAL mode every commit appends its pages and a commit frame to the write-ahead log; with
+``synchronous=FULL`` SQLite also waits for the log to reach the disk (an ``fdatasync``) before
+the commit returns, with ``NORMAL`` only at checkpoints. After a crash or power loss, recovery
+replays the log's valid frames up to the last commit frame that reached the disk: the database
+is always the state after *some prefix* of the committed transactions, never a torn one, under
+either level. What ``NORMAL`` gives up is the last few commits before a power loss (a process
+crash loses nothing: the log is in the OS's page cache).
+
+For the node's own bookkeeping (datasets, policies, jobs, approvals, results, job log lines)
+losing the last commits is acceptable: it is as if the node had stopped a moment earlier (a job
+shows an earlier state, a log line is missing), and every row is still consistent with the
+others. The audit chain is different. Its head is signed and sent to the job's peers
+(:func:`confide.audit.exchange_heads`), and its entries are the evidence that a dataset was read
+or an output released. An entry lost after its head left the node would look like a log
+rewritten shorter to a verifier, and a lost ``dataset_read`` would hide a read that happened. So
+a transaction that writes the audit table (:data:`DURABLE_TABLES`) runs with ``FULL``: its commit
+is on disk before the call returns and before any other connection can see the new head. Because
+the log is replayed as a prefix, that one sync also makes every commit before it durable (the
+approval a job ran under, its dataset reads). The level is chosen before ``BEGIN`` (SQLite
+refuses to change it inside a transaction): a write session becomes durable when its first
+statement touches an audit table, or when asked (``Database.write(..., durable=True)``); one that
+flushes an audit row without being durable is refused with a :class:`StoreError`. PostgreSQL
+keeps its server's setting (``synchronous_commit=on`` by default: every commit durable).
 """
 
 from __future__ import annotations
@@ -53,13 +81,21 @@ from sqlalchemy.exc import (
     OperationalError,
     SQLAlchemyError,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    UOWTransaction,
+    mapped_column,
+)
 
 from confide.errors import ConfigError
 from confide.node.errors import AlreadyExists, StoreError
 from confide.params import MAX_NAME_LENGTH, MAX_PARTY_NAME_LENGTH
 
 __all__ = [
+    "DURABLE_TABLES",
     "SCHEMA_VERSION",
     "SQLITE_BUSY_TIMEOUT_S",
     "ApprovalRow",
@@ -88,6 +124,12 @@ _NAME = String(MAX_NAME_LENGTH)
 _PARTY = String(MAX_PARTY_NAME_LENGTH)
 # The execution option that marks a writing transaction (BEGIN IMMEDIATE on SQLite).
 _WRITE_OPTION = "confide_write"
+# The execution option that makes a SQLite write transaction durable (synchronous=FULL).
+_DURABLE_OPTION = "confide_durable"
+# Where a session and a pooled SQLite connection keep what they know of their durability.
+_DURABLE_KEY = "confide_durable"
+_BEGUN_KEY = "confide_begun"
+_LEVEL_KEY = "confide_synchronous"
 # SQLite makes only an INTEGER PRIMARY KEY an auto-incrementing row id.
 _ROW_ID = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -247,6 +289,57 @@ class AuditRow(Base):
     signature: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+#: Tables whose writes are durable at commit on SQLite (see "Durability on SQLite" above).
+DURABLE_TABLES = frozenset({AuditRow.__tablename__})
+
+
+# -- durability ---------------------------------------------------------------------------------
+
+
+class _NodeSession(Session):
+    """A session of :class:`Database`; the events below pick its durability on SQLite."""
+
+
+def _is_durable_table(table: Any) -> bool:
+    return getattr(table, "name", None) in DURABLE_TABLES
+
+
+def _make_durable(session: Session) -> None:
+    """Begin ``session``'s transaction with synchronous=FULL; it must not have begun yet."""
+    if session.info.get(_DURABLE_KEY):
+        return
+    if session.info.get(_BEGUN_KEY):
+        raise StoreError(
+            "the node database writes the audit chain only in a durable transaction: write it "
+            "first in its transaction, or ask for Database.write(..., durable=True)"
+        )
+    session.info[_DURABLE_KEY] = True
+    session.connection(execution_options={_DURABLE_OPTION: True})
+
+
+@event.listens_for(_NodeSession, "after_begin")
+def _after_begin(session: Session, _transaction: Any, _connection: Any) -> None:
+    session.info[_BEGUN_KEY] = True
+
+
+@event.listens_for(_NodeSession, "do_orm_execute")
+def _on_orm_execute(state: ORMExecuteState) -> None:
+    session = state.session
+    if not session.info.get(_WRITE_OPTION):
+        return
+    if any(_is_durable_table(mapper.local_table) for mapper in state.all_mappers):
+        _make_durable(session)
+
+
+@event.listens_for(_NodeSession, "before_flush")
+def _before_flush(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
+    if not session.info.get(_WRITE_OPTION):
+        return
+    changed = [*session.new, *session.dirty, *session.deleted]
+    if any(_is_durable_table(getattr(type(row), "__table__", None)) for row in changed):
+        _make_durable(session)
+
+
 # -- opening ------------------------------------------------------------------------------------
 
 
@@ -296,13 +389,23 @@ def _sqlite_engine(url: URL) -> Engine:
         try:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
         finally:
             cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        write = connection.get_execution_options().get(_WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get(_WRITE_OPTION, False):
+            # synchronous may change only outside a transaction: set it for this one here.
+            level = "FULL" if options.get(_DURABLE_OPTION, False) else "NORMAL"
+            info = connection.connection.info
+            if info.get(_LEVEL_KEY, "NORMAL") != level:
+                connection.exec_driver_sql(f"PRAGMA synchronous={level}")
+                info[_LEVEL_KEY] = level
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
 
     return engine
 
@@ -367,19 +470,34 @@ class Database:
             yield session
 
     @contextmanager
-    def write(self, doing: str, *, conflict: str | None = None) -> Iterator[Session]:
+    def write(
+        self, doing: str, *, conflict: str | None = None, durable: bool = False
+    ) -> Iterator[Session]:
         """A session for changing rows, in one transaction, committed at the end of the block.
 
         A broken unique constraint raises :class:`AlreadyExists` with the message ``conflict``
-        (when given) or a :class:`StoreError`.
+        (when given) or a :class:`StoreError`. ``durable``: on SQLite, the commit is on disk
+        before the block ends (``synchronous=FULL``); a transaction that writes the audit chain
+        is durable without asking (see the module docstring).
         """
-        with self._session(self._writer, doing, conflict) as session:
+        with self._session(self._writer, doing, conflict, write=True, durable=durable) as session:
             yield session
 
     @contextmanager
-    def _session(self, bind: Engine, doing: str, conflict: str | None) -> Iterator[Session]:
+    def _session(
+        self,
+        bind: Engine,
+        doing: str,
+        conflict: str | None,
+        *,
+        write: bool = False,
+        durable: bool = False,
+    ) -> Iterator[Session]:
         try:
-            with Session(bind, expire_on_commit=False) as session, session.begin():
+            with _NodeSession(bind, expire_on_commit=False) as session, session.begin():
+                session.info[_WRITE_OPTION] = write
+                if durable:
+                    _make_durable(session)
                 yield session
         except IntegrityError as exc:
             if conflict is not None:

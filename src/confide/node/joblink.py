@@ -11,6 +11,7 @@ node's link open.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 
 from confide.net.link import Link
 from confide.net.wire import Value, encode_parts, encoded_size
@@ -43,6 +44,9 @@ class JobLink(Link):
 
     def peer_gone(self, peer: str) -> bool:
         return self.link.peer_gone(peer)
+
+    def expect_parties(self, job_id: str, parties: Iterable[str]) -> None:
+        self.link.expect_parties(job_id, parties)
 
     def _count(self, counts: dict[str, int], peer: str, value: Value) -> None:
         size = encoded_size(encode_parts(value))

@@ -8,7 +8,7 @@ receive deadline. Tags are scoped by step, so the messages of two steps, or of t
 same link, never mix. For each step the runner
 
 1. reads, for each of this party's datasets the step reads, exactly the declared columns
-   (:meth:`~confide.node.DatasetRegistry.read`, id column first) and records a
+   (:meth:`~confide.node.DatasetRegistry.read`: the id column only if declared) and records a
    ``dataset_read`` audit entry with the columns and row count;
 2. calls the component with those frames, the step's parameters and the outputs of the steps
    it comes after;

@@ -15,6 +15,11 @@ scores computed with that model, are both derived from it. The ``components``, `
 ``min_group_size`` rules apply to every step that uses the dataset; the ``columns`` rule to the
 steps that read it.
 
+The columns a step reads are exactly those its ``reads`` lists, the dataset's id column included:
+the node reads exactly these (:meth:`confide.node.DatasetRegistry.read` adds nothing), so the
+``columns`` rule sees every column that will be read. A step that needs the ids lists the id
+column, and a policy that denies it (or leaves it out of ``allow``) refuses that step.
+
 The rules, each reported as a :class:`Violation` naming the rule and what is at fault:
 
 ============== ==================================================================================

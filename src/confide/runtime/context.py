@@ -93,6 +93,9 @@ class Context:
         if timeout <= 0:
             raise ConfigError(f"timeout must be positive, got {timeout}")
         self.timeout = timeout
+        # The link now knows this job's parties, so an abort notice from one of them ends this
+        # job's receives at once, and one from anybody else is ignored.
+        link.expect_parties(self.job_id, self.parties)
         self._scope: list[str] = []
         self._sent: dict[tuple[str, str], int] = {}
         self._received: dict[tuple[str, str], int] = {}

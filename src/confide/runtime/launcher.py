@@ -11,6 +11,14 @@ Every process is cleaned up: when the launcher returns or raises, none is left r
 that fails makes the others fail within their receive deadline; ``launch`` then raises
 ``PartyFailed`` with every failed party's error.
 
+The launcher does not wait for those deadlines when a worker exits with an error (a non-zero
+exit code: its function raised, it could not even import it, or it was killed). The others get
+:data:`STOP_GRACE_S` seconds to end on their own (a failing function's abort notice, or the link
+noticing the dead peer, ends them in less, with the more precise error); then those still
+running are killed, and their error names the party that exited, its exit code and the last
+lines of its standard error. A worker that dies before it ever joins the job, and so can tell
+no one, thus fails the launch in seconds, not in a receive deadline.
+
 A worker's standard error is kept (its last lines explain a failure); with ``on_output`` each of
 its lines is also handed over as it is written, so a long job can show its progress live.
 """
@@ -35,10 +43,19 @@ from confide.net.wire import decode, encode
 from confide.runtime.context import DEFAULT_TIMEOUT_S, Role, new_job_id
 from confide.runtime.worker import function_spec
 
-__all__ = ["free_ports", "launch"]
+__all__ = ["STOP_GRACE_S", "free_ports", "launch"]
 
 #: Extra time a worker gets beyond its receive deadline to start, connect and shut down.
 _GRACE_S = 30.0
+
+#: Seconds the other workers get to end on their own once one exited with an error.
+STOP_GRACE_S = 5.0
+
+#: How often the launcher looks at its workers.
+_POLL_S = 0.05
+
+#: Lines of a dead worker's standard error quoted in the others' errors.
+_TAIL_LINES = 3
 
 
 def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
@@ -72,7 +89,8 @@ def launch(
     writes them); ``timeout`` is each receive's deadline; ``job_timeout`` bounds the whole run
     (default: ten receive deadlines), after which every process still running is killed.
     ``on_output(party, line)`` is called from a reader thread for each line a worker writes to
-    its standard error, as it is written.
+    its standard error, as it is written. Once a worker exits with an error, the others are
+    stopped within :data:`STOP_GRACE_S` seconds (see the module docstring).
     """
     parties = list(inputs_by_party)
     if len(parties) < 2:
@@ -151,9 +169,9 @@ class _Reader:
                 with contextlib.suppress(Exception):
                     self._on_output(self._party, line)
 
-    def text(self) -> str:
-        """Everything read so far, once the stream has closed (waits a little for it)."""
-        self._thread.join(timeout=5.0)
+    def text(self, wait: float = 5.0) -> str:
+        """Everything read so far, once the stream has closed (waits up to ``wait`` for it)."""
+        self._thread.join(timeout=wait)
         return "\n".join(self._lines)
 
 
@@ -162,22 +180,53 @@ def _wait(
     readers: Mapping[str, _Reader],
     limit: float,
 ) -> dict[str, str]:
-    """Wait for every process up to ``limit`` seconds in all; return each one's stderr."""
+    """Wait for every process (see the module docstring); return each one's stderr.
+
+    Processes still running ``limit`` seconds (plus a grace to start and stop) from now, or
+    :data:`STOP_GRACE_S` after another one exited with an error, are killed, with a note why.
+    """
     deadline = time.monotonic() + limit + _GRACE_S
-    stderr: dict[str, str] = {}
-    for party, process in processes.items():
-        killed = False
-        try:
-            process.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
+    stop_at: float | None = None
+    cause = ""
+    notes: dict[str, str] = {}
+    while True:
+        running = [party for party, process in processes.items() if process.poll() is None]
+        if not running:
+            break
+        now = time.monotonic()
+        if stop_at is None:
+            dead = [party for party, process in processes.items() if process.returncode]
+            if dead:
+                cause = _exited(dead[0], processes[dead[0]], readers[dead[0]])
+                stop_at = now + STOP_GRACE_S
+        if stop_at is not None and now >= stop_at:
+            _kill(processes, running, notes, f"stopped: {cause}")
+        elif now >= deadline:
+            _kill(processes, running, notes, "killed: the job ran past its time limit")
+        else:
+            time.sleep(_POLL_S)
+    return {party: readers[party].text() + notes.get(party, "") for party in processes}
+
+
+def _exited(party: str, process: subprocess.Popen[bytes], reader: _Reader) -> str:
+    """A sentence naming the worker that exited, its exit code and its last stderr lines."""
+    tail = [line for line in reader.text(wait=1.0).strip().splitlines() if line.strip()]
+    said = " | ".join(tail[-_TAIL_LINES:])
+    return f"party {party!r} exited with code {process.returncode}" + (f" ({said})" if said else "")
+
+
+def _kill(
+    processes: Mapping[str, subprocess.Popen[bytes]],
+    parties: Iterable[str],
+    notes: dict[str, str],
+    note: str,
+) -> None:
+    for party in parties:
+        process = processes[party]
+        if process.poll() is None:
             process.kill()
             process.wait()
-            killed = True
-        text = readers[party].text()
-        if killed:
-            text += "\nkilled: the job ran past its time limit"
-        stderr[party] = text
-    return stderr
+            notes[party] = f"\n{note}"
 
 
 def _collect(
