@@ -4,7 +4,8 @@ The runners live in their own virtualenv (``.venv-sf``, Python 3.10: ``make benc
 and never import Confide. This module writes the arrays to an npz file in the runners' format,
 starts ``.venv-sf/bin/python bench/peers/secretflow/<script> --data X.npz --json Y.json``, and
 turns its JSON into a row of ``DESIGN.md``'s format (``seconds`` = SecretFlow's fit time,
-``metric`` ``auc``). See ``bench/peers/secretflow/README.md`` for the contract.
+``metric`` ``auc``). See ``bench/peers/secretflow/README.md`` for the contract. Runners that need
+no data and write their own rows (``sf_heu.py``, for ``bench/he.py``) go through :func:`run_rows`.
 """
 
 from __future__ import annotations
@@ -41,21 +42,11 @@ def run(
     timeout: float = 7_200.0,
 ) -> dict[str, Any]:
     """Run ``script`` on ``data`` (the six arrays); return one benchmark row."""
-    reason = available()
-    if reason is not None:
-        raise RuntimeError(reason)
     with tempfile.TemporaryDirectory(prefix="confide-sf-") as tmp:
-        npz, out = Path(tmp) / "data.npz", Path(tmp) / "result.json"
+        npz = Path(tmp) / "data.npz"
         arrays: dict[str, Any] = {name: np.asarray(data[name]) for name in ARRAYS}
         np.savez(npz, **arrays)
-        command = [str(PYTHON), str(RUNNERS / script), "--data", str(npz), "--json", str(out)]
-        done = subprocess.run(
-            [*command, *extra_args], capture_output=True, text=True, timeout=timeout, check=False
-        )
-        if done.returncode != 0 or not out.exists():
-            tail = " | ".join(done.stderr.strip().splitlines()[-3:])
-            raise RuntimeError(f"{script} failed with code {done.returncode}: {tail}")
-        result = json.loads(out.read_text())
+        result = _run_json(script, ["--data", str(npz), *extra_args], Path(tmp), timeout)
     return {
         "workload": workload,
         "system": system,
@@ -66,3 +57,26 @@ def run(
         "metric": "auc",
         "value": float(result["test_auc"]),
     }
+
+
+def run_rows(
+    script: str, extra_args: Sequence[str] = (), *, timeout: float = 1_800.0
+) -> list[dict[str, Any]]:
+    """Run ``script --json PATH *extra_args``; return the rows it wrote (``DESIGN.md``'s format)."""
+    with tempfile.TemporaryDirectory(prefix="confide-sf-") as tmp:
+        rows: list[dict[str, Any]] = _run_json(script, list(extra_args), Path(tmp), timeout)
+    return rows
+
+
+def _run_json(script: str, args: Sequence[str], folder: Path, timeout: float) -> Any:
+    """Run ``script *args --json FOLDER/result.json`` under ``.venv-sf``; the JSON it wrote."""
+    reason = available()
+    if reason is not None:
+        raise RuntimeError(reason)
+    out = folder / "result.json"
+    command = [str(PYTHON), str(RUNNERS / script), *args, "--json", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    if done.returncode != 0 or not out.exists():
+        tail = " | ".join(done.stderr.strip().splitlines()[-3:])
+        raise RuntimeError(f"{script} failed with code {done.returncode}: {tail}")
+    return json.loads(out.read_text())

@@ -6,7 +6,8 @@ Protocols that only add ciphertexts, multiply them by plaintexts, sum them by gr
 - :class:`Scheme` names them; :func:`generate_keypair` makes a key pair of either;
 - :class:`HEArray` and :class:`HEPublicKey` are the parts of the two array and key types that
   such code uses (both :class:`confide.crypto.paillier.EncryptedArray` and
-  :class:`confide.crypto.ou.EncryptedArray` satisfy them);
+  :class:`confide.crypto.ou.EncryptedArray` satisfy them: both are
+  :class:`confide.crypto.he_core.array.CipherArray`, written once over a ciphertext modulus);
 - the functions below do what differs by scheme: a key or an array from the wire, encryption
   and decryption with randomness made ahead (:func:`new_noise`), and how many bits a packed
   plaintext may span (:func:`packing_bits`). Mixing schemes (an OU array given to a Paillier
@@ -27,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from confide.crypto import ou, paillier
-from confide.crypto.paillier.gmp import mpz
+from confide.crypto.he_core.ops import from_blob
 from confide.crypto.parallel import WorkerPool
 from confide.errors import ConfigError, ProtocolError
 
@@ -175,9 +176,7 @@ def array_from_own_rows(public_key: PublicKey, rows: npt.NDArray[np.uint8]) -> E
         width = public_key.ciphertext_bytes
         if rows.ndim != 2 or rows.shape[1] != width:
             raise ConfigError(f"ciphertext rows must have shape (count, {width})")
-        blob = rows.tobytes()
-        cs = [mpz.from_bytes(blob[i : i + width], "big") for i in range(0, len(blob), width)]
-        return ou.EncryptedArray(public_key, cs, 0, obfuscated=True)
+        return ou.EncryptedArray(public_key, from_blob(rows.tobytes(), width), 0, obfuscated=True)
     return array_from_wire(public_key, {"frac_bits": 0, "ciphertexts": rows})
 
 

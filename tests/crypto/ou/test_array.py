@@ -8,10 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from confide.crypto.encoding import Packing
-from confide.crypto.ou import EncryptedArray, PublicKey
 from confide.crypto.parallel import WorkerPool
-from confide.errors import ConfigError, ProtocolError
-from confide.net import wire
+from confide.errors import ConfigError
 from tests.crypto.ou.conftest import KeyPair
 
 # Plaintexts up to 2**200 and factors up to 2**100: every result stays in the 340-bit signed range
@@ -84,113 +82,6 @@ def test_grouped_sums(keys: KeyPair) -> None:
         enc.group_sum(groups + 1, 7)
     with pytest.raises(ConfigError, match="shape"):
         enc.group_sum(groups[:10], 7)
-
-
-def test_packing_joins_bin_sums_up_to_the_capacity(keys: KeyPair) -> None:
-    """SecureBoost's path: pack (g, h) per row, sum by bin, join bins, decrypt once."""
-    pk, sk = keys
-    rng = np.random.default_rng(3)
-    n, n_bins = 200, 9
-    layout = Packing(value_bits=21, max_terms=n, slots=2)
-    top = 2**21 - 1
-    gi = rng.choice([-top, top], size=n)  # every slot at its extreme
-    hi = np.full(n, top)
-    enc = sk.encrypt(layout.pack(np.stack([gi, hi], axis=1)))
-    bins = rng.integers(0, n_bins, size=(n, 2))
-    sums = enc.group_sum(bins, n_bins)
-    per = pk.packing_bits // layout.total_bits
-    joined = sums.pack(per, layout.total_bits)
-    assert len(joined) == -(-len(sums) // per)
-    stacked = layout.stacked(per)
-    assert stacked.total_bits <= pk.packing_bits
-    got = np.array(stacked.unpack(sk.decrypt_ints(joined), count=2 * len(sums))).reshape(-1, 2)
-    for j in range(2):
-        for b in range(n_bins):
-            mask = bins[:, j] == b
-            assert got[j * n_bins + b].tolist() == [gi[mask].sum(), hi[mask].sum()]
-    with pytest.raises(ConfigError, match="do not fit"):
-        sums.pack(per + 1, layout.total_bits)
-
-
-def test_indexing_and_concatenation(keys: KeyPair, default_keys: KeyPair) -> None:
-    pk, sk = keys
-    values = np.arange(10) - 4
-    enc = pk.encrypt(values)
-    np.testing.assert_array_equal(sk.decrypt(enc[2:5]), values[2:5])
-    np.testing.assert_array_equal(sk.decrypt(enc[[0, -1, 3]]), values[[0, -1, 3]])
-    np.testing.assert_array_equal(sk.decrypt(enc[values > 0]), values[values > 0])
-    np.testing.assert_array_equal(sk.decrypt(enc[7]), [values[7]])
-    both = EncryptedArray.concatenate([enc[:3], enc[8:]])
-    np.testing.assert_array_equal(sk.decrypt(both), np.r_[values[:3], values[8:]])
-    theirs = default_keys[0].encrypt([1])
-    with pytest.raises(ConfigError, match="different public keys"):
-        enc + theirs
-    with pytest.raises(ConfigError, match="one key"):
-        EncryptedArray.concatenate([enc, theirs])
-
-
-def test_obfuscation_rerandomises_without_changing_plaintexts(keys: KeyPair) -> None:
-    pk, sk = keys
-    total = pk.encrypt([1, 2, 3]).sum()
-    fresh = total.obfuscate()
-    assert fresh.obfuscated and fresh.ciphertexts() != total.ciphertexts()
-    assert sk.decrypt(fresh).tolist() == [6] and fresh.obfuscate() is fresh
-
-
-# -- wire ---------------------------------------------------------------------------------------
-
-
-def test_wire_round_trip(keys: KeyPair) -> None:
-    pk, sk = keys
-    values = np.array([1.5, -2.25, 0.0])
-    enc = pk.encrypt(values)
-    message = wire.decode(bytes(wire.encode({"key": pk.to_wire(), "data": enc.to_wire()})))
-    their_pk = PublicKey.from_wire(message["key"], allow_weak=True)
-    back = EncryptedArray.from_wire(their_pk, message["data"], count=3)
-    assert back.ciphertexts() == enc.ciphertexts()  # fresh arrays go as they are
-    np.testing.assert_array_equal(sk.decrypt(back), values)
-    rows = message["data"]["ciphertexts"]
-    assert rows.dtype == np.uint8 and rows.shape == (3, pk.ciphertext_bytes) == (3, 128)
-    total = enc.sum()
-    sent = EncryptedArray.from_wire(pk, total.to_wire())
-    assert sent.ciphertexts() != total.ciphertexts() and sk.decrypt(sent).tolist() == [-0.75]
-    kept = EncryptedArray.from_wire(pk, total.to_wire(obfuscate=False))
-    assert kept.ciphertexts() == total.ciphertexts()
-
-
-def _rows(pk: PublicKey, cts: list[int]) -> np.ndarray:
-    width = pk.ciphertext_bytes
-    data = b"".join(c.to_bytes(width, "big") for c in cts)
-    return np.frombuffer(data, dtype=np.uint8).reshape(len(cts), width)
-
-
-def test_malformed_ciphertexts_are_rejected(keys: KeyPair) -> None:
-    pk, sk = keys
-    good = pk.encrypt([1, 2]).to_wire()
-    width = pk.ciphertext_bytes
-    n = int(pk.n)
-    bad_values: list[object] = [
-        None,
-        [good["ciphertexts"]],
-        {"ciphertexts": good["ciphertexts"]},
-        {**good, "extra": 1},
-        {**good, "frac_bits": -1},
-        {**good, "frac_bits": True},
-        {**good, "ciphertexts": good["ciphertexts"].astype(np.uint16)},
-        {**good, "ciphertexts": good["ciphertexts"].reshape(-1)},
-        {**good, "ciphertexts": good["ciphertexts"][:, 1:]},
-        {**good, "ciphertexts": np.zeros((1, width), dtype=np.uint8)},  # c = 0
-        {**good, "ciphertexts": _rows(pk, [n - 1, n])},  # c = n
-        {**good, "ciphertexts": _rows(pk, [5, 2 ** (8 * width) - 1])},  # c > n
-        {**good, "ciphertexts": _rows(pk, [3, int(sk.p) * 7])},  # shares a factor with n
-    ]
-    for bad in bad_values:
-        with pytest.raises(ProtocolError):
-            EncryptedArray.from_wire(pk, bad)
-    with pytest.raises(ProtocolError, match="expected 3"):
-        EncryptedArray.from_wire(pk, good, count=3)
-    with pytest.raises(ConfigError, match="not valid"):
-        EncryptedArray.from_ciphertexts(pk, [int(sk.q)])
 
 
 # -- the worker pool ----------------------------------------------------------------------------

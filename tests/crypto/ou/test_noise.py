@@ -1,4 +1,4 @@
-"""Randomness made ahead: each value used once, for the key it was made for."""
+"""OU's randomness made ahead (what both schemes share is in ``tests/crypto/he_core``)."""
 
 from __future__ import annotations
 
@@ -6,29 +6,12 @@ import pytest
 
 from confide.crypto.ou import Noise
 from confide.crypto.parallel import WorkerPool
-from confide.errors import ConfigError
 from tests.crypto.ou.conftest import KeyPair
 
 
-def test_noise_made_ahead_is_used_once(keys: KeyPair, default_keys: KeyPair) -> None:
-    pk, sk = keys
-    for key in (pk, sk):
-        noise = Noise(key)
-        noise.fill(10)
-        assert len(noise) == 10
-        enc = key.encrypt([5, -6, 7], noise=noise)
-        assert len(noise) == 7 and sk.decrypt(enc).tolist() == [5, -6, 7]
-        more = key.encrypt([5] * 9, noise=noise)  # 7 stored, 2 made on the spot
-        assert len(noise) == 0 and len(set(more.ciphertexts())) == 9
-        assert sk.decrypt(more).tolist() == [5] * 9
-    store = Noise(sk)
-    store.fill(2)
-    total = pk.encrypt([1, 2]).sum().obfuscate(noise=store)
-    assert total.obfuscated and len(store) == 1 and sk.decrypt(total).tolist() == [3]
-    with pytest.raises(ConfigError, match="another public key"):
-        default_keys[0].encrypt([1], noise=Noise(pk))
-    with pytest.raises(ConfigError, match="count"):
-        Noise(pk).fill(-1)
+def test_noise_refuses_what_is_not_an_ou_key(keys: KeyPair) -> None:
+    pk, _ = keys
+    assert repr(Noise(pk)).startswith("Noise(ou, len=0")
     with pytest.raises(TypeError):
         Noise("key")  # type: ignore[arg-type]
 

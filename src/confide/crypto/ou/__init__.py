@@ -41,6 +41,8 @@ digit (:mod:`~confide.crypto.ou.tables`): ``h**r`` costs 22 multiplications and 
 ciphertexts, a third cheaper), which is how the label holder of SecureBoost encrypts. A
 :class:`Noise` holds ``h**r`` made ahead of time, so an encryption from it costs ``g**m`` alone.
 Large arrays spread over a :class:`~confide.crypto.parallel.WorkerPool` passed as ``pool=``.
+The array type, the noise store and the pool mechanics are Paillier's too
+(:mod:`confide.crypto.he_core`); this package holds what is OU's.
 
 Obfuscation and wire
 --------------------

@@ -2,29 +2,31 @@
 
 The body of :meth:`PublicKey.encrypt <confide.crypto.ou.keys.PublicKey.encrypt>` and
 :meth:`PrivateKey.encrypt <confide.crypto.ou.keys.PrivateKey.encrypt>`: encode the values as
-signed integers (:mod:`confide.crypto.encoding`), check their range, then raise ``g`` to them
-onto randomness taken from a :class:`~confide.crypto.ou.noise.Noise` or made now (over a pool
-for large arrays).
+signed integers (:func:`confide.crypto.he_core.keys.encode_values`), check their range, then raise
+``g`` to them onto randomness taken from a :class:`~confide.crypto.ou.noise.Noise` or made now
+(over a pool for large arrays).
 """
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
+
 import numpy.typing as npt
 
-from confide.crypto.encoding import encode_fixed, is_float_input
+from confide.crypto.he_core.keys import encode_values
+from confide.crypto.he_core.noise import NoiseStore, take_noise
+from confide.crypto.he_core.ops import multiply_pairs
+from confide.crypto.he_core.pool import spread
 from confide.crypto.ou.array import EncryptedArray
 from confide.crypto.ou.keys import PrivateKey, PublicKey
-from confide.crypto.ou.noise import Noise, _take_noise
+from confide.crypto.ou.noise import Noise
 from confide.crypto.ou.workers import (
     _MIN_CHUNK_ENCRYPT,
     _MIN_CHUNK_PLAIN,
     _work_encrypt,
     _work_plain,
 )
-from confide.crypto.paillier.workers import _spread
 from confide.crypto.parallel import WorkerPool
-from confide.errors import ConfigError
 from confide.params import OU_FRAC_BITS
 
 __all__: list[str] = []  # the package's own helpers, re-exported nowhere
@@ -35,14 +37,15 @@ def _encrypt(
     values: npt.ArrayLike,
     frac_bits: int | None,
     pool: WorkerPool | None,
-    noise: Noise | None,
+    noise: NoiseStore[Any] | None,
 ) -> EncryptedArray:
     pub = key if isinstance(key, PublicKey) else key.public_key
-    ints, frac = _encode(values, frac_bits, pub)
+    ints, frac = encode_values(values, frac_bits, OU_FRAC_BITS)
+    pub._check_range(ints)
     if noise is not None:
         # g**m over the pool, then one multiplication by the stored h**r here.
-        rs = _take_noise(noise, pub, len(ints), pool)
-        powers = _spread(
+        rs = take_noise(noise, Noise, pub, len(ints), pool)
+        powers = spread(
             pool,
             len(ints),
             _MIN_CHUNK_PLAIN,
@@ -51,10 +54,9 @@ def _encrypt(
             lambda s: (key._spec(), ints[s]),
             pub.ciphertext_bytes,
         )
-        n = pub.n
-        cs = [x * r % n for x, r in zip(powers, rs, strict=True)]
+        cs = multiply_pairs(powers, rs, pub.n)
     else:
-        cs = _spread(
+        cs = spread(
             pool,
             len(ints),
             _MIN_CHUNK_ENCRYPT,
@@ -64,15 +66,3 @@ def _encrypt(
             pub.ciphertext_bytes,
         )
     return EncryptedArray(pub, cs, frac, obfuscated=True)
-
-
-def _encode(values: npt.ArrayLike, frac_bits: int | None, pub: PublicKey) -> tuple[list[int], int]:
-    if isinstance(values, (str, bytes)) or np.ndim(values) != 1:
-        raise ConfigError(f"encrypt takes a one-dimensional array, got shape {np.shape(values)}")
-    if frac_bits is None:
-        frac_bits = OU_FRAC_BITS if is_float_input(values) else 0
-    if isinstance(frac_bits, bool) or not isinstance(frac_bits, int) or frac_bits < 0:
-        raise ConfigError(f"frac_bits must be an int >= 0, got {frac_bits!r}")
-    ints = encode_fixed(values, frac_bits)
-    pub._check_range(ints)
-    return ints, frac_bits

@@ -6,8 +6,9 @@ import secrets
 
 import gmpy2  # type: ignore[import-untyped]
 
+from confide.crypto.he_core.gmp import Mpz, mpz
+from confide.crypto.he_core.keys import random_unit
 from confide.crypto.ou.keys import PrivateKey, PublicKey, _check_bits, prime_bits
-from confide.crypto.paillier.gmp import Mpz, mpz
 from confide.params import OU_KEY_BITS, OU_SUBGROUP_BITS
 
 __all__ = ["generate_keypair"]
@@ -51,11 +52,11 @@ def generate_keypair(
             break
     p2 = p * p
     while True:
-        g = _random_unit(n)
+        g = random_unit(n, low=2)
         if gmpy2.powmod(g, p - 1, p2) != 1:
             break
     big_g = gmpy2.powmod(g, u, n)
-    big_h = gmpy2.powmod(_random_unit(n), n * u, n)
+    big_h = gmpy2.powmod(random_unit(n, low=2), n * u, n)
     public_key = PublicKey(n, big_g, big_h, allow_weak=allow_weak)
     return public_key, PrivateKey(public_key, int(p), int(q), int(t))
 
@@ -81,11 +82,3 @@ def _prime_above_multiple(t: Mpz, bits: int) -> tuple[Mpz, Mpz]:
         p = t * u + 1
         if low <= p < high and gmpy2.is_prime(p, _PRIME_TEST_REPS):
             return p, u
-
-
-def _random_unit(n: Mpz) -> Mpz:
-    """A uniform element of ``Z_n^*`` other than 1 (from ``secrets``)."""
-    while True:
-        r = mpz(secrets.randbelow(int(n) - 2) + 2)
-        if gmpy2.gcd(r, n) == 1:
-            return r

@@ -10,24 +10,27 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import gmpy2  # type: ignore[import-untyped]
 import numpy as np
 import numpy.typing as npt
 
-from confide.crypto.encoding import decode_fixed
+from confide.crypto.he_core.gmp import ONE, Mpz, mpz
+from confide.crypto.he_core.keys import (
+    EncryptingKey,
+    check_key_bits,
+    decode_ints,
+    decrypt_spread,
+)
+from confide.crypto.he_core.noise import NoiseStore
 from confide.crypto.ou.tables import _WindowTable, magnitude_digits, random_digits
-from confide.crypto.paillier.gmp import _ONE, Mpz, mpz
-from confide.crypto.paillier.ops import _to_blob
-from confide.crypto.paillier.workers import _spread
 from confide.crypto.parallel import WorkerPool
 from confide.errors import ConfigError, ProtocolError
 from confide.params import OU_MIN_KEY_BITS, OU_RANDOM_BITS
 
 if TYPE_CHECKING:
     from confide.crypto.ou.array import EncryptedArray
-    from confide.crypto.ou.noise import Noise
 
 __all__ = ["WEAK_KEY_FLOOR_BITS", "PrivateKey", "PublicKey"]
 
@@ -36,12 +39,7 @@ WEAK_KEY_FLOOR_BITS = 768
 
 
 def _check_bits(bits: int, allow_weak: bool) -> None:
-    if isinstance(bits, bool) or not isinstance(bits, int):
-        raise TypeError(f"key bits must be an int, got {type(bits).__name__}")
-    floor = WEAK_KEY_FLOOR_BITS if allow_weak else OU_MIN_KEY_BITS
-    if bits < floor:
-        hint = "" if allow_weak else " (allow_weak=True admits smaller keys for tests)"
-        raise ConfigError(f"a {bits}-bit OU modulus is below the minimum {floor}{hint}")
+    check_key_bits(bits, allow_weak, WEAK_KEY_FLOOR_BITS, OU_MIN_KEY_BITS, "OU")
 
 
 def prime_bits(bits: int) -> int:
@@ -49,7 +47,24 @@ def prime_bits(bits: int) -> int:
     return (bits + 2) // 3
 
 
-class PublicKey:
+class _Encrypting(EncryptingKey["EncryptedArray"]):
+    """OU's :meth:`encrypt`, for both keys (a :class:`PrivateKey` computes faster)."""
+
+    __slots__ = ()
+
+    def _encrypt_values(
+        self,
+        values: npt.ArrayLike,
+        frac_bits: int | None,
+        pool: WorkerPool | None,
+        noise: NoiseStore[Any] | None,
+    ) -> EncryptedArray:
+        from confide.crypto.ou.encrypt import _encrypt  # above this module
+
+        return _encrypt(cast("PublicKey | PrivateKey", self), values, frac_bits, pool, noise)
+
+
+class PublicKey(_Encrypting):
     """An OU public key: the modulus ``n = p**2 * q`` and the bases ``g`` and ``h``.
 
     Validates its input (``n`` an odd composite, not a square, of at least
@@ -62,7 +77,7 @@ class PublicKey:
 
     def __init__(self, n: int, g: int, h: int, *, allow_weak: bool = False) -> None:
         for name, v in (("modulus", n), ("g", g), ("h", h)):
-            if isinstance(v, bool) or not isinstance(v, (int, type(_ONE))):
+            if isinstance(v, bool) or not isinstance(v, (int, type(ONE))):
                 raise TypeError(f"an OU {name} must be an int, got {type(v).__name__}")
         n, g, h = mpz(n), mpz(g), mpz(h)
         _check_bits(int(n.bit_length()), allow_weak)
@@ -144,28 +159,6 @@ class PublicKey:
 
     # -- encryption -----------------------------------------------------------------------
 
-    def encrypt(
-        self,
-        values: npt.ArrayLike,
-        *,
-        frac_bits: int | None = None,
-        pool: WorkerPool | None = None,
-        noise: Noise | None = None,
-    ) -> EncryptedArray:
-        """Encrypt a one-dimensional array of numbers.
-
-        Integers (numpy ints or Python ints of any size, e.g. packed plaintexts) are encrypted
-        exactly, scaled by ``2**frac_bits``; floats as fixed point with ``frac_bits``
-        fractional bits. ``frac_bits=None`` means 0 for integers and
-        :data:`~confide.params.OU_FRAC_BITS` for floats. Each encoded value must satisfy
-        ``|v| <= max_int`` (:class:`ConfigError` otherwise). With ``noise``, the randomness
-        ``h**r`` comes from it (made ahead of time); otherwise it is made now, over ``pool``
-        for large arrays.
-        """
-        from confide.crypto.ou.encrypt import _encrypt  # above this module
-
-        return _encrypt(self, values, frac_bits, pool, noise)
-
     def _bases(self) -> tuple[_WindowTable, _WindowTable, _WindowTable]:
         """Tables of ``g``, ``g**-1`` and ``h`` modulo ``n``, made on first use."""
         with self._lock:
@@ -196,7 +189,7 @@ class PublicKey:
         return (int(self.n), int(self.g), int(self.h))
 
 
-class PrivateKey:
+class PrivateKey(_Encrypting):
     """An OU private key: ``p``, ``q`` and the prime ``t`` dividing ``p - 1``.
 
     Decrypts with one exponentiation to ``t`` modulo ``p**2``; encrypts with tables modulo
@@ -236,20 +229,6 @@ class PrivateKey:
         return f"PrivateKey(ou, bits={self.public_key.bits})"
 
     # -- encryption -----------------------------------------------------------------------
-
-    def encrypt(
-        self,
-        values: npt.ArrayLike,
-        *,
-        frac_bits: int | None = None,
-        pool: WorkerPool | None = None,
-        noise: Noise | None = None,
-    ) -> EncryptedArray:
-        """Like :meth:`PublicKey.encrypt`, computed modulo ``p**2`` and ``q``: same ciphertext
-        distribution, faster."""
-        from confide.crypto.ou.encrypt import _encrypt  # above this module
-
-        return _encrypt(self, values, frac_bits, pool, noise)
 
     def _crt_bases(self) -> tuple[tuple[_WindowTable, ...], tuple[_WindowTable, ...]]:
         """Tables of ``g``, ``g**-1``, ``h`` modulo ``p**2`` and modulo ``q``."""
@@ -306,14 +285,7 @@ class PrivateKey:
         value does not fit int64. Raises :class:`ProtocolError` for a value outside the signed
         range (an overflow) or a ciphertext that is not an encryption under this key.
         """
-        ints = self.decrypt_ints(encrypted, pool=pool)
-        if encrypted.frac_bits:
-            return decode_fixed(ints, encrypted.frac_bits)
-        if all(-(2**63) <= v < 2**63 for v in ints):
-            return np.array(ints, dtype=np.int64)
-        out = np.empty(len(ints), dtype=object)
-        out[:] = ints
-        return out
+        return decode_ints(self.decrypt_ints(encrypted, pool=pool), encrypted.frac_bits)
 
     def decrypt_ints(
         self, encrypted: EncryptedArray, *, pool: WorkerPool | None = None
@@ -325,22 +297,9 @@ class PrivateKey:
         from confide.crypto.ou.array import EncryptedArray  # above this module
         from confide.crypto.ou.workers import _MIN_CHUNK_DECRYPT, _work_decrypt
 
-        if not isinstance(encrypted, EncryptedArray):
-            raise TypeError(f"expected an OU EncryptedArray, got {type(encrypted).__name__}")
-        if encrypted.public_key != self.public_key:
-            raise ConfigError("the array was encrypted under another public key")
-        cs = encrypted._c
-        width = self.public_key.ciphertext_bytes
-        out = _spread(
-            pool,
-            len(cs),
-            _MIN_CHUNK_DECRYPT,
-            lambda s: self._decrypt_list(cs[s]),
-            _work_decrypt,
-            lambda s: (self._spec(), _to_blob(cs[s], width)),
-            None,
+        return decrypt_spread(
+            self, encrypted, EncryptedArray, _MIN_CHUNK_DECRYPT, _work_decrypt, pool
         )
-        return [int(m) for m in out]
 
     def _decrypt_list(self, cs: Sequence[Mpz]) -> list[int]:
         """Signed plaintexts: ``m = L(c**t mod p**2) * L(g**t mod p**2)**-1 mod p``."""
@@ -377,7 +336,7 @@ def _signed_powers(
         return pos.multiply(acc, digits)
     if negative.all():
         return neg.multiply(acc, digits)
-    out: list[Mpz] = [_ONE] * len(ints)
+    out: list[Mpz] = [ONE] * len(ints)
     for table, index in ((pos, np.flatnonzero(~negative)), (neg, np.flatnonzero(negative))):
         picked = index.tolist()
         start = None if acc is None else [acc[i] for i in picked]

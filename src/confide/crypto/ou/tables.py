@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from confide.crypto.paillier.gmp import _ONE, Mpz
+from confide.crypto.he_core.gmp import ONE, Mpz
 
 __all__: list[str] = []  # the package's own helpers, re-exported nowhere
 
@@ -49,7 +49,7 @@ class _WindowTable:
             modulus = self.modulus
             while len(self.rows) < count:
                 step = self._next
-                row = [_ONE, step]
+                row = [ONE, step]
                 x = step
                 for _ in range(_DIGIT_MASK - 1):
                     x = x * step % modulus
@@ -75,7 +75,7 @@ class _WindowTable:
                 acc = [row[d] for d in column]
             else:
                 acc = [a * row[d] % modulus for a, d in zip(acc, column)]  # noqa: B905 (hot loop)
-        return [_ONE] * count if acc is None else acc
+        return [ONE] * count if acc is None else acc
 
 
 def random_digits(count: int, bits: int) -> DigitArray:

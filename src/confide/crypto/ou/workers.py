@@ -1,10 +1,10 @@
-"""Spreading OU work over a :class:`~confide.crypto.parallel.WorkerPool`.
+"""OU's pool tasks: the work that needs a key (encryption, ``g**m``, decryption, randomness).
 
-The pool mechanics (``_chunks``, ``_spread``) are Paillier's
-(:mod:`confide.crypto.paillier.workers`); this module holds the OU tasks and their thresholds.
-The pool's processes are spawned, so each task is a top-level function taking a tuple of ints,
-bytes and numpy arrays; a worker rebuilds the key from ``key._spec()`` once (``_worker_key``),
-and with it the fixed-base tables, and keeps it.
+The pool mechanics and the tasks that need only the modulus (products, powers, grouped sums,
+packing) are shared with Paillier (:mod:`confide.crypto.he_core.pool`). The pool's processes are
+spawned, so each task is a top-level function taking a tuple of ints, bytes and numpy arrays; a
+worker rebuilds the key from ``key._spec()`` once (``_worker_key``), and with it the fixed-base
+tables, and keeps it.
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from confide.crypto.he_core.gmp import Mpz
+from confide.crypto.he_core.ops import from_blob, to_blob
+from confide.crypto.he_core.pool import spread
 from confide.crypto.ou.keys import PrivateKey, PublicKey
-from confide.crypto.ou.ops import _obfuscate_list
-from confide.crypto.paillier.ops import _from_blob, _group_sums, _mul_list, _pack_list, _to_blob
+from confide.crypto.parallel import WorkerPool
 from confide.errors import ConfigError
 
 __all__: list[str] = []  # the package's own helpers, re-exported nowhere
@@ -24,8 +26,6 @@ __all__: list[str] = []  # the package's own helpers, re-exported nowhere
 _MIN_CHUNK_ENCRYPT = 256  # ~30-45 us per element
 _MIN_CHUNK_PLAIN = 512  # g**m alone: ~10 us per element of 84 bits
 _MIN_CHUNK_DECRYPT = 32  # ~0.15 ms
-_MIN_CHUNK_MUL = 64  # ~1.5 us per exponent bit
-_MIN_CHUNK_GROUP = 1024  # per feature column, ~1.5 us per element
 
 
 @functools.lru_cache(maxsize=4)
@@ -41,21 +41,19 @@ def _worker_key(spec: tuple[int, ...]) -> PublicKey | PrivateKey:
     return PrivateKey(pub, spec[3], spec[4], spec[5])
 
 
-def _worker_public(spec: tuple[int, ...]) -> PublicKey:
+def _width(spec: tuple[int, ...]) -> int:
     key = _worker_key(spec)
-    return key.public_key if isinstance(key, PrivateKey) else key
+    return (key.public_key if isinstance(key, PrivateKey) else key).ciphertext_bytes
 
 
 def _work_encrypt(task: tuple[Any, ...]) -> bytes:
     spec, ints = task
-    cs = _worker_key(spec)._encrypt_ints(ints)
-    return _to_blob(cs, _worker_public(spec).ciphertext_bytes)
+    return to_blob(_worker_key(spec)._encrypt_ints(ints), _width(spec))
 
 
 def _work_plain(task: tuple[Any, ...]) -> bytes:
     spec, ints = task
-    cs = _worker_key(spec)._with_plaintexts(ints, None)
-    return _to_blob(cs, _worker_public(spec).ciphertext_bytes)
+    return to_blob(_worker_key(spec)._with_plaintexts(ints, None), _width(spec))
 
 
 def _work_decrypt(task: tuple[Any, ...]) -> list[int]:
@@ -63,37 +61,23 @@ def _work_decrypt(task: tuple[Any, ...]) -> list[int]:
     key = _worker_key(spec)
     if not isinstance(key, PrivateKey):
         raise ConfigError("decryption needs a private key")
-    return key._decrypt_list(_from_blob(blob, key.public_key.ciphertext_bytes))
+    return key._decrypt_list(from_blob(blob, _width(spec)))
 
 
 def _work_noise(task: tuple[Any, ...]) -> bytes:
     spec, count = task
-    return _to_blob(_worker_key(spec)._noise(count), _worker_public(spec).ciphertext_bytes)
+    return to_blob(_worker_key(spec)._noise(count), _width(spec))
 
 
-def _work_obfuscate(task: tuple[Any, ...]) -> bytes:
-    spec, blob = task
-    pub = _worker_public(spec)
-    width = pub.ciphertext_bytes
-    return _to_blob(_obfuscate_list(_from_blob(blob, width), pub), width)
-
-
-def _work_mul(task: tuple[Any, ...]) -> bytes:
-    spec, blob, ks = task
-    pub = _worker_public(spec)
-    width = pub.ciphertext_bytes
-    return _to_blob(_mul_list(_from_blob(blob, width), ks, pub.n), width)
-
-
-def _work_group_sum(task: tuple[Any, ...]) -> bytes:
-    spec, blob, table, n_groups = task
-    pub = _worker_public(spec)
-    width = pub.ciphertext_bytes
-    return _to_blob(_group_sums(_from_blob(blob, width), table, n_groups, pub.n), width)
-
-
-def _work_pack(task: tuple[Any, ...]) -> bytes:
-    spec, blob, count, shift_bits = task
-    pub = _worker_public(spec)
-    width = pub.ciphertext_bytes
-    return _to_blob(_pack_list(_from_blob(blob, width), count, shift_bits, pub.n), width)
+def _make_noise(key: PublicKey | PrivateKey, count: int, pool: WorkerPool | None) -> list[Mpz]:
+    """``count`` values ``h**r mod n`` for fresh ``r``, over ``pool`` for large counts."""
+    pub = key if isinstance(key, PublicKey) else key.public_key
+    return spread(
+        pool,
+        count,
+        _MIN_CHUNK_ENCRYPT,
+        lambda s: key._noise(s.stop - s.start),
+        _work_noise,
+        lambda s: (key._spec(), s.stop - s.start),
+        pub.ciphertext_bytes,
+    )

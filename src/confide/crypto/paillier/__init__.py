@@ -62,7 +62,9 @@ Arrays, wire and cores
 ----------------------
 :class:`EncryptedArray` is a one-dimensional array of ciphertexts with a fixed-point scale
 (``frac_bits``). Large arrays spread over a :class:`~confide.crypto.parallel.WorkerPool` passed
-as ``pool=``; small ones stay in this process. On the wire an array is
+as ``pool=``; small ones stay in this process. What does not depend on the scheme (the array
+type over a ciphertext modulus, the noise store, the pool mechanics, the byte form) is shared
+with OU in :mod:`confide.crypto.he_core`. On the wire an array is
 ``{"frac_bits": int, "ciphertexts": uint8 array of shape (count, width)}``, each row one
 ciphertext as ``width = ceil(bits(n**2) / 8)`` big-endian bytes; decoding checks the layout,
 ``1 <= c < n**2`` for each, and (one multiplication each, one gcd in all) that every ``c`` is

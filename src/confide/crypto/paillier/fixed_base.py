@@ -7,7 +7,7 @@ key).
 
 from __future__ import annotations
 
-from confide.crypto.paillier.gmp import _ONE, Mpz
+from confide.crypto.he_core.gmp import ONE, Mpz
 
 __all__: list[str] = []  # the package's own helper, re-exported nowhere
 
@@ -28,7 +28,7 @@ class _FixedBase:
         rows = []
         step = base % modulus
         for _ in range(exp_bytes):
-            row = [_ONE, step]
+            row = [ONE, step]
             x = step
             for _ in range(254):
                 x = x * step % modulus
@@ -43,7 +43,7 @@ class _FixedBase:
         modulus = self.modulus
         out = []
         for start in range(0, len(digits), exp_bytes):
-            acc = _ONE
+            acc = ONE
             for row, d in zip(rows, digits[start : start + exp_bytes], strict=True):
                 if d:
                     acc = acc * row[d] % modulus

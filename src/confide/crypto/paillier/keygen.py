@@ -6,7 +6,7 @@ import secrets
 
 import gmpy2  # type: ignore[import-untyped]
 
-from confide.crypto.paillier.gmp import Mpz, mpz
+from confide.crypto.he_core.gmp import Mpz, mpz
 from confide.crypto.paillier.keys import PrivateKey, PublicKey, _check_bits
 from confide.errors import ConfigError
 from confide.params import PAILLIER_KEY_BITS

@@ -15,23 +15,29 @@ import secrets
 import threading
 from collections.abc import Sequence
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import gmpy2  # type: ignore[import-untyped]
 import numpy as np
 import numpy.typing as npt
 
-from confide.crypto.encoding import decode_fixed, from_residues, signed_bound
+from confide.crypto.encoding import from_residues, signed_bound
+from confide.crypto.he_core.gmp import ONE, Mpz, mpz
+from confide.crypto.he_core.keys import (
+    EncryptingKey,
+    check_key_bits,
+    decode_ints,
+    decrypt_spread,
+    random_unit,
+)
+from confide.crypto.he_core.noise import NoiseStore
 from confide.crypto.paillier.fixed_base import _FixedBase
-from confide.crypto.paillier.gmp import _ONE, Mpz, mpz
-from confide.crypto.paillier.ops import _apply_plaintexts, _to_blob
 from confide.crypto.parallel import WorkerPool
 from confide.errors import ConfigError, ProtocolError
 from confide.params import PAILLIER_MIN_KEY_BITS
 
 if TYPE_CHECKING:
     from confide.crypto.paillier.array import EncryptedArray
-    from confide.crypto.paillier.noise import Noise
 
 __all__ = ["WEAK_KEY_FLOOR_BITS", "PrivateKey", "PublicKey", "Randomness"]
 
@@ -49,15 +55,56 @@ class Randomness(str, Enum):
 
 
 def _check_bits(bits: int, allow_weak: bool) -> None:
-    if isinstance(bits, bool) or not isinstance(bits, int):
-        raise TypeError(f"key bits must be an int, got {type(bits).__name__}")
-    floor = WEAK_KEY_FLOOR_BITS if allow_weak else PAILLIER_MIN_KEY_BITS
-    if bits < floor:
-        hint = "" if allow_weak else " (allow_weak=True admits smaller keys for tests)"
-        raise ConfigError(f"a {bits}-bit Paillier modulus is below the minimum {floor}{hint}")
+    check_key_bits(bits, allow_weak, WEAK_KEY_FLOOR_BITS, PAILLIER_MIN_KEY_BITS, "Paillier")
 
 
-class PublicKey:
+def _apply_plaintexts(residues: Sequence[int], cs: Sequence[Mpz], pub: PublicKey) -> list[Mpz]:
+    """``c * (1 + m*n) mod n**2`` for each pair, as ``c + n*(m*c mod n)``: half-size work."""
+    n, n2 = pub.n, pub.nsquare
+    out = []
+    for m, c in zip(residues, cs, strict=True):
+        x = c + n * (m * c % n)
+        out.append(x - n2 if x >= n2 else x)
+    return out
+
+
+class _Encrypting(EncryptingKey["EncryptedArray"]):
+    """Paillier's :meth:`encrypt`, for both keys, with a choice of :class:`Randomness`."""
+
+    __slots__ = ()
+
+    def encrypt(
+        self,
+        values: npt.ArrayLike,
+        *,
+        frac_bits: int | None = None,
+        randomness: Randomness = Randomness.DJN,
+        pool: WorkerPool | None = None,
+        noise: NoiseStore[Any] | None = None,
+    ) -> EncryptedArray:
+        """Encrypt a one-dimensional array of numbers, with ``randomness`` (DJN by default).
+
+        As :meth:`confide.crypto.he_core.keys.EncryptingKey.encrypt`, whose rules (encoding,
+        ``frac_bits``, the range ``|v| <= max_int = n // 3 - 1``, ``noise``, ``pool``) hold
+        here; with ``noise``, the randomness is the store's own kind and ``randomness`` is not
+        used. A :class:`PrivateKey` computes the randomness modulo ``p**2`` and ``q**2``.
+        """
+        from confide.crypto.paillier.encrypt import _encrypt  # above this module
+
+        key = cast("PublicKey | PrivateKey", self)
+        return _encrypt(key, values, frac_bits, Randomness(randomness), pool, noise)
+
+    def _encrypt_values(
+        self,
+        values: npt.ArrayLike,
+        frac_bits: int | None,
+        pool: WorkerPool | None,
+        noise: NoiseStore[Any] | None,
+    ) -> EncryptedArray:
+        return self.encrypt(values, frac_bits=frac_bits, pool=pool, noise=noise)
+
+
+class PublicKey(_Encrypting):
     """A Paillier public key: the modulus ``n`` (``g = n + 1``).
 
     Validates ``n`` (an odd composite that is not a square, of at least
@@ -69,7 +116,7 @@ class PublicKey:
     __slots__ = ("_hs", "_lock", "_table", "bits", "n", "nsquare")
 
     def __init__(self, n: int, *, allow_weak: bool = False) -> None:
-        if isinstance(n, bool) or not isinstance(n, (int, type(_ONE))):
+        if isinstance(n, bool) or not isinstance(n, (int, type(ONE))):
             raise TypeError(f"a Paillier modulus must be an int, got {type(n).__name__}")
         n = mpz(n)
         _check_bits(n.bit_length(), allow_weak)
@@ -125,29 +172,6 @@ class PublicKey:
 
     # -- encryption -----------------------------------------------------------------------
 
-    def encrypt(
-        self,
-        values: npt.ArrayLike,
-        *,
-        frac_bits: int | None = None,
-        randomness: Randomness = Randomness.DJN,
-        pool: WorkerPool | None = None,
-        noise: Noise | None = None,
-    ) -> EncryptedArray:
-        """Encrypt a one-dimensional array of numbers.
-
-        Integers (numpy ints or Python ints of any size, e.g. packed plaintexts) are encrypted
-        exactly, scaled by ``2**frac_bits``; floats as fixed point with ``frac_bits``
-        fractional bits. ``frac_bits=None`` means 0 for integers and
-        :data:`~confide.params.PAILLIER_FRAC_BITS` for floats. Each encoded value must satisfy
-        ``|v| <= n // 3 - 1`` (:class:`ConfigError` otherwise). With ``noise``, the randomness
-        comes from it (made ahead of time, of its own :class:`Randomness`) and ``randomness``
-        is not used; otherwise it is made now, over ``pool`` for large arrays.
-        """
-        from confide.crypto.paillier.encrypt import _encrypt  # above this module
-
-        return _encrypt(self, values, frac_bits, randomness, pool, noise)
-
     def _encrypt_residues(self, residues: Sequence[int], randomness: Randomness) -> list[Mpz]:
         return _apply_plaintexts(residues, self._noise(len(residues), randomness), self)
 
@@ -155,7 +179,7 @@ class PublicKey:
         """``count`` random n-th residues ``r**n mod n**2``."""
         if randomness is Randomness.STANDARD:
             n, n2 = self.n, self.nsquare
-            return [gmpy2.powmod(_random_unit(n), n, n2) for _ in range(count)]
+            return [gmpy2.powmod(random_unit(n), n, n2) for _ in range(count)]
         width = _djn_exp_bytes(self.bits)
         return self._djn_table().powers(secrets.token_bytes(count * width), width)
 
@@ -163,7 +187,7 @@ class PublicKey:
         """This object's ``h_s = (-x**2)**n mod n**2`` for a secret ``x``, drawn on first use."""
         with self._lock:
             if self._hs is None:
-                x = _random_unit(self.n)
+                x = random_unit(self.n)
                 self._hs = gmpy2.powmod(-x * x % self.n, self.n, self.nsquare)
             return self._hs
 
@@ -180,7 +204,7 @@ class PublicKey:
         return (int(self.n), int(hs))
 
 
-class PrivateKey:
+class PrivateKey(_Encrypting):
     """A Paillier private key: the primes ``p`` and ``q`` of its :attr:`public_key`.
 
     Decrypts with the Chinese remainder theorem and encrypts about twice as fast as the public
@@ -229,24 +253,6 @@ class PrivateKey:
 
     # -- encryption -----------------------------------------------------------------------
 
-    def encrypt(
-        self,
-        values: npt.ArrayLike,
-        *,
-        frac_bits: int | None = None,
-        randomness: Randomness = Randomness.DJN,
-        pool: WorkerPool | None = None,
-        noise: Noise | None = None,
-    ) -> EncryptedArray:
-        """Like :meth:`PublicKey.encrypt`, with the randomness computed modulo ``p**2``, ``q**2``.
-
-        The ciphertexts are exactly as the public key would make them (same distribution),
-        only faster.
-        """
-        from confide.crypto.paillier.encrypt import _encrypt  # above this module
-
-        return _encrypt(self, values, frac_bits, randomness, pool, noise)
-
     def _encrypt_residues(self, residues: Sequence[int], randomness: Randomness) -> list[Mpz]:
         return _apply_plaintexts(residues, self._noise(len(residues), randomness), self.public_key)
 
@@ -254,7 +260,7 @@ class PrivateKey:
         """``count`` random n-th residues mod ``n**2``, computed mod ``p**2`` and ``q**2``."""
         pub = self.public_key
         if randomness is Randomness.STANDARD:
-            units = [_random_unit(pub.n) for _ in range(count)]
+            units = [random_unit(pub.n) for _ in range(count)]
             n = pub.n
             rp = [gmpy2.powmod(r, n, self._p2) for r in units]
             rq = [gmpy2.powmod(r, n, self._q2) for r in units]
@@ -293,14 +299,7 @@ class PrivateKey:
         value does not fit int64. Raises :class:`ProtocolError` for a value in the middle third
         (an overflow, or not an encryption of an encoded value).
         """
-        ints = self.decrypt_ints(encrypted, pool=pool)
-        if encrypted.frac_bits:
-            return decode_fixed(ints, encrypted.frac_bits)
-        if all(-(2**63) <= v < 2**63 for v in ints):
-            return np.array(ints, dtype=np.int64)
-        out = np.empty(len(ints), dtype=object)
-        out[:] = ints
-        return out
+        return decode_ints(self.decrypt_ints(encrypted, pool=pool), encrypted.frac_bits)
 
     def decrypt_ints(
         self, encrypted: EncryptedArray, *, pool: WorkerPool | None = None
@@ -316,24 +315,11 @@ class PrivateKey:
     ) -> list[int]:
         """The raw plaintexts, residues in ``[0, n)``."""
         from confide.crypto.paillier.array import EncryptedArray  # above this module
-        from confide.crypto.paillier.workers import _MIN_CHUNK_DECRYPT, _spread, _work_decrypt
+        from confide.crypto.paillier.workers import _MIN_CHUNK_DECRYPT, _work_decrypt
 
-        if not isinstance(encrypted, EncryptedArray):
-            raise TypeError(f"expected an EncryptedArray, got {type(encrypted).__name__}")
-        if encrypted.public_key != self.public_key:
-            raise ConfigError("the array was encrypted under another public key")
-        cs = encrypted._c
-        width = self.public_key.ciphertext_bytes
-        out = _spread(
-            pool,
-            len(cs),
-            _MIN_CHUNK_DECRYPT,
-            lambda s: self._decrypt_list(cs[s]),
-            _work_decrypt,
-            lambda s: (self._spec(), _to_blob(cs[s], width)),
-            None,
+        return decrypt_spread(
+            self, encrypted, EncryptedArray, _MIN_CHUNK_DECRYPT, _work_decrypt, pool
         )
-        return [int(m) for m in out]
 
     def _decrypt_list(self, cs: Sequence[Mpz]) -> list[Mpz]:
         p, q, p2, q2 = self.p, self.q, self._p2, self._q2
@@ -350,11 +336,3 @@ class PrivateKey:
 def _djn_exp_bytes(bits: int) -> int:
     """Bytes of the DJN exponent: ``ceil(bits/2)`` bits (DJN 2010), rounded up to whole bytes."""
     return ((bits + 1) // 2 + 7) // 8
-
-
-def _random_unit(n: Mpz) -> Mpz:
-    """A uniform element of ``Z_n^*`` (from ``secrets``)."""
-    while True:
-        r = mpz(secrets.randbelow(int(n) - 1) + 1)
-        if gmpy2.gcd(r, n) == 1:
-            return r

@@ -1,4 +1,4 @@
-"""The gmpy2 integers every Paillier module computes with: ``mpz``, its annotation, one.
+"""The gmpy2 integers both homomorphic schemes compute with: ``mpz``, its annotation, one.
 
 gmpy2 ships no type information, so ``Mpz`` (``Any``) stands for ``mpz`` in annotations.
 """
@@ -9,8 +9,8 @@ from typing import Any, TypeAlias
 
 import gmpy2  # type: ignore[import-untyped]
 
-__all__ = ["Mpz", "mpz"]
+__all__ = ["ONE", "Mpz", "mpz"]
 
 mpz = gmpy2.mpz
 Mpz: TypeAlias = Any  # gmpy2 ships no type information
-_ONE = mpz(1)
+ONE = mpz(1)
