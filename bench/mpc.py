@@ -41,7 +41,8 @@ as SPU's (:data:`LR_NOTE`, printed with the table): features augmented with a pu
 ones for the bias; per step ``X_b w`` (truncated), the engine's accurate sigmoid (maximum error
 4e-4 over the reals; SPU's ``jax.nn.sigmoid``, ``1 / (1 + exp(-x))`` with its default exp and
 reciprocal, shows about 1e-3 on the sigmoid row), and ``X_b^T ((rate / batch) e)``, truncated
-once. 20 rounds per step in semi2k, 21 in aby3. The secure estimator for users
+once. 13 rounds per step in semi2k, 17 in aby3 (the sigmoid's polynomial shares the rounds of
+its comparison, :mod:`confide.mpc.lockstep`). The secure estimator for users
 (:mod:`confide.ml.linear`) is a separate piece of work with its own benchmark (``bench/sslr.py``).
 """
 
@@ -243,7 +244,7 @@ def lr_secure(mpc: MPC, shares: list[Share]) -> list[Share]:
     Per step: ``z = X_b w`` (a matrix-vector product and its truncation), the accurate sigmoid,
     and ``X_b^T ((rate / batch) (sigmoid(z) - y_b))``: the error scaled exactly (a local product
     by a public word), then one product and one truncation back to ``f`` bits. Rounds per step
-    in semi2k: 2 + 16 + 2; aby3 truncates products without resharing them first (2 + 17 + 2).
+    in semi2k: 2 + 9 + 2; aby3 truncates products without resharing them first (2 + 13 + 2).
     """
     features, labels = shares
     rows = features.shape[0]

@@ -108,7 +108,7 @@ from confide.errors import ConfigError
 from confide.mpc.correlations import matmul_shape
 from confide.mpc.encoding import RING_BITS, RING_DTYPE
 from confide.mpc.packing import pack, unpack
-from confide.mpc.protocol import Protocol, truncation_amounts
+from confide.mpc.protocol import Protocol, RoundRequest, RoundResult, truncation_amounts
 from confide.mpc.ring import ring_matmul, ring_matmul_sum
 from confide.mpc.semi2k import Truncation, pair_truncation_share
 from confide.mpc.share import Kind, Share, broadcast_shape, check_engine
@@ -151,6 +151,7 @@ class Aby3(Protocol):
     name = "aby3"
     DISCLOSURE = DISCLOSURE
     RANDOM_BITS_TAKE_A_ROUND = True
+    FUSES_MUL_TRUNC = True
 
     def __init__(self, truncation: Truncation | str = Truncation.PAIR) -> None:
         super().__init__()
@@ -337,6 +338,72 @@ class Aby3(Protocol):
         terms = [self._local_products(x, y, np.bitwise_and, np.bitwise_xor) for x, y in pairs]
         return self._reshare(terms, Kind.BOOLEAN, [0] * len(pairs))
 
+    def fused_round(self, request: RoundRequest) -> RoundResult:
+        """The resharing of ANDs and products (one message to the previous party) and the
+        openings (one to the previous party) are sent first, the truncations run their rounds,
+        and the resharing and openings are received last: they share the truncations' rounds.
+        """
+        check_engine(self.engine, *request.opens)
+        _check_pairs(self.engine, request.ands, Kind.BOOLEAN)
+        _check_pairs(self.engine, request.muls, Kind.ARITHMETIC)
+        _check_pairs(self.engine, request.mul_truncs, Kind.ARITHMETIC)
+        pair = request.exact_truncation or self.truncation is Truncation.PAIR
+        amounts = truncation_amounts(request.mul_trunc_bits, len(request.mul_truncs))
+        extra = self.truncation_amounts(request.truncs, list(request.trunc_bits))
+        if request.mul_truncs and not (pair and all(amounts + extra)):
+            return self.products_first(request)
+        g = self._g
+        arithmetic = [self._local_products(x, y, np.multiply, np.add) for x, y in request.muls]
+        boolean = [
+            self._local_products(x, y, np.bitwise_and, np.bitwise_xor) for x, y in request.ands
+        ]
+        masked = g.zeros([t.shape for t in arithmetic], Kind.ARITHMETIC)
+        for z, term in zip(masked, arithmetic, strict=True):
+            np.add(z, term, out=z)
+        flipped = g.zeros([t.shape for t in boolean], Kind.BOOLEAN)
+        for z, term in zip(flipped, boolean, strict=True):
+            np.bitwise_xor(z, term, out=z)
+        masked += flipped
+        # The previous party misses our second component of each opened share.
+        sent = masked + [x.parts[1] for x in request.opens]
+        if sent:
+            self._send(g.index - 1, "fused", sent)
+        before = self.engine.rounds
+        truncate = self.trunc_exact_many if request.exact_truncation else self.trunc_many
+        products: list[Share] = []
+        if request.mul_truncs:  # with the truncations, without resharing first (mul_trunc_many)
+            count = len(request.mul_truncs)
+            terms = [self._local_products(x, y, np.multiply, np.add) for x, y in request.mul_truncs]
+            fracs = [
+                max(x.frac_bits + y.frac_bits - bits, 0)
+                for (x, y), bits in zip(request.mul_truncs, amounts, strict=True)
+            ]
+            shapes = [np.shape(t) for t in terms]
+            done = self._fused(terms, shapes, fracs, amounts, request.truncs, extra)
+            products, truncs = done[:count], done[count:]
+        else:
+            truncs = truncate(request.truncs, extra) if request.truncs else []
+        if not sent:
+            return RoundResult(mul_truncs=products, truncs=truncs)
+        received = self._recv(g.index + 1, "fused", [z.shape for z in sent])
+        if self.engine.rounds == before:
+            self.engine.count_round()
+        shares = [
+            self._share((z, other))
+            for z, other in zip(masked, received[: len(masked)], strict=True)
+        ]
+        count = len(arithmetic)
+        muls = [
+            z.with_parts(z.parts, frac_bits=x.frac_bits + y.frac_bits)
+            for z, (x, y) in zip(shares[:count], request.muls, strict=True)
+        ]
+        ands = [z.with_parts(z.parts, kind=Kind.BOOLEAN) for z in shares[count:]]
+        opens = []
+        for x, missing in zip(request.opens, received[len(masked) :], strict=True):
+            a, b = x.parts
+            opens.append(a ^ b ^ missing if x.kind is Kind.BOOLEAN else a + b + missing)
+        return RoundResult(ands=ands, muls=muls, mul_truncs=products, truncs=truncs, opens=opens)
+
     def _local_products(self, x: Share, y: Share, mul: np.ufunc, add: np.ufunc) -> np.ndarray:
         """This party's 3-out-of-3 share of ``x * y`` (five products over the three parties)."""
         (a, b), (c, d) = x.parts, y.parts
@@ -369,6 +436,12 @@ class Aby3(Protocol):
     # -- truncation ------------------------------------------------------------------------------
 
     def trunc_many(self, xs: Sequence[Share], bits: int | Sequence[int]) -> list[Share]:
+        return self._trunc(xs, bits, pair=self.truncation is Truncation.PAIR)
+
+    def trunc_exact_many(self, xs: Sequence[Share], bits: int | Sequence[int]) -> list[Share]:
+        return self._trunc(xs, bits, pair=True)
+
+    def _trunc(self, xs: Sequence[Share], bits: int | Sequence[int], *, pair: bool) -> list[Share]:
         amounts = self.truncation_amounts(xs, bits)
         out = list(xs)
         todo = [k for k, amount in enumerate(amounts) if amount]
@@ -377,10 +450,7 @@ class Aby3(Protocol):
         # Work on flat views: numpy turns 0-d results into scalars, which in-place updates miss.
         flat = [xs[k].reshape(-1) for k in todo]
         chosen = [amounts[k] for k in todo]
-        if self.truncation is Truncation.LOCAL:
-            done = self._trunc_local(flat, chosen)
-        else:
-            done = self._trunc_pair(flat, chosen)
+        done = self._trunc_pair(flat, chosen) if pair else self._trunc_local(flat, chosen)
         for k, z in zip(todo, done, strict=True):
             out[k] = z.reshape(xs[k].shape)
         return out

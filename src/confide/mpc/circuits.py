@@ -52,6 +52,8 @@ import numpy as np
 
 from confide.errors import ConfigError
 from confide.mpc.encoding import RING_BITS, RING_DTYPE
+from confide.mpc.lockstep import Program, run
+from confide.mpc.protocol import RoundRequest
 from confide.mpc.share import Kind, Share, check_engine
 
 if TYPE_CHECKING:
@@ -60,6 +62,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Packed",
     "bits_to_arithmetic",
+    "bits_to_arithmetic_steps",
     "flatten",
     "inject",
     "pack",
@@ -68,6 +71,7 @@ __all__ = [
     "packed_not",
     "prefix_or",
     "sign_bits",
+    "sign_bits_steps",
     "to_boolean",
     "unflatten",
     "unpack_bits",
@@ -239,12 +243,18 @@ def unflatten(flat: Share, shapes: Sequence[tuple[int, ...]]) -> list[Share]:
 
 def _two_summands(mpc: MPC, x: Share) -> tuple[Share, Share]:
     """Boolean shares of two words whose ring sum is ``x`` (carry-save adders, 1 round each)."""
+    return run(mpc.protocol, _two_summands_steps(mpc, x))
+
+
+def _two_summands_steps(mpc: MPC, x: Share) -> Program[tuple[Share, Share]]:
+    """:func:`_two_summands` as a program (:mod:`confide.mpc.lockstep`)."""
     parts = mpc.protocol.components_as_boolean(x)
     while len(parts) > 2:
         triples = [parts[k : k + 3] for k in range(0, len(parts) - 2, 3)]
         rest = parts[3 * len(triples) :]
         # majority(a, b, c) = ((a ^ c) & (b ^ c)) ^ c; sum = a ^ b ^ c.
-        ands = _and_all(mpc, [(_xor(a, c), _xor(b, c)) for a, b, c in triples])
+        answer = yield RoundRequest(ands=[(_xor(a, c), _xor(b, c)) for a, b, c in triples])
+        ands = answer.ands
         parts = list(rest)
         for (a, b, c), both in zip(triples, ands, strict=True):
             parts.append(_xor(_xor(a, b), c))
@@ -317,25 +327,30 @@ def sign_bits(mpc: MPC, xs: Sequence[Share]) -> Packed:
     applies it to its own parts), and shares are built only for the protocol's AND gates: on
     small arrays the cost of building shares would otherwise rival the protocol's.
     """
+    return run(mpc.protocol, sign_bits_steps(mpc, xs))
+
+
+def sign_bits_steps(mpc: MPC, xs: Sequence[Share]) -> Program[Packed]:
+    """:func:`sign_bits` as a program (:mod:`confide.mpc.lockstep`), one request per round."""
     check_engine(mpc, *xs)
     for x in xs:
         if x.kind is not Kind.ARITHMETIC:
             raise ConfigError("sign_bits takes arithmetic shares")
     flat = flatten(xs, pad_to=RING_BITS)
     count = flat.shape[0]
-    a, b = _two_summands(mpc, flat)
+    a, b = yield from _two_summands_steps(mpc, flat)
     # msb(a + b) = a_63 ^ b_63 ^ carry, the carry out of the low 63 bits, which is the carry
     # out of the 64-bit sum (a << 1) + (b << 1); bit positions reversed for the tree.
     top = [pack_bits((pa ^ pb) >> _TOP) for pa, pb in zip(a.parts, b.parts, strict=True)]
     left = [_shifted_reversed(p) for p in a.parts]
     right = [_shifted_reversed(p) for p in b.parts]
-    generate = _and_parts(mpc, a, left, right, count)
+    generate = yield from _and_parts(mpc, left, right, count)
     propagate = [x ^ y for x, y in zip(left, right, strict=True)]
     words = count
     for half in (32, 16, 8, 4, 2):
         operands = _level_operands(half)
         split = [operands(g, p) for g, p in zip(generate, propagate, strict=True)]
-        both = _and_parts(mpc, a, [o[0] for o in split], [o[1] for o in split], words)
+        both = yield from _and_parts(mpc, [o[0] for o in split], [o[1] for o in split], words)
         words //= 2
         results = _level_results(half)
         joined = [results(o[2], r) for o, r in zip(split, both, strict=True)]
@@ -343,7 +358,7 @@ def sign_bits(mpc: MPC, xs: Sequence[Share]) -> Packed:
     mask = _HALF_MASKS[1]
     p_hi = [(p >> _ONE) & mask for p in propagate]
     g_lo = [g & mask for g in generate]
-    carry = _and_parts(mpc, a, p_hi, g_lo, words)
+    carry = yield from _and_parts(mpc, p_hi, g_lo, words)
     half_words = words // 2
     out = []
     for g, c, t in zip(generate, carry, top, strict=True):
@@ -354,13 +369,14 @@ def sign_bits(mpc: MPC, xs: Sequence[Share]) -> Packed:
 
 
 def _and_parts(
-    mpc: MPC, like: Share, left: list[np.ndarray], right: list[np.ndarray], words: int
-) -> list[np.ndarray]:
+    mpc: MPC, left: list[np.ndarray], right: list[np.ndarray], words: int
+) -> Program[list[np.ndarray]]:
     """One round: the parts of the AND of two boolean shares given by their parts."""
     shape = (words,)
     x = Share(mpc, tuple(left), shape, Kind.BOOLEAN)
     y = Share(mpc, tuple(right), shape, Kind.BOOLEAN)
-    (z,) = mpc.protocol.and_many([(x, y)])
+    answer = yield RoundRequest(ands=[(x, y)])
+    (z,) = answer.ands
     return list(z.parts)
 
 
@@ -423,6 +439,12 @@ def bits_to_arithmetic(mpc: MPC, bits: Packed) -> Share:
     converted by the protocol's :meth:`~confide.mpc.protocol.Protocol.bit_to_arithmetic`:
     one round too.
     """
+    return run(mpc.protocol, bits_to_arithmetic_steps(mpc, bits))
+
+
+def bits_to_arithmetic_steps(mpc: MPC, bits: Packed) -> Program[Share]:
+    """:func:`bits_to_arithmetic` as a program (:mod:`confide.mpc.lockstep`); where random
+    bits take a round (aby3) the conversion runs its own round when the program is advanced."""
     count = bits.count
     if mpc.protocol.RANDOM_BITS_TAKE_A_ROUND:
         unpacked = _each(bits.share, unpack_bits, (bits.words * RING_BITS,))
@@ -431,7 +453,8 @@ def bits_to_arithmetic(mpc: MPC, bits: Packed) -> Share:
     r_arith, r_bool = mpc.protocol.random_bits((padded,))
     masks = [pack_bits(p) for p in r_bool.parts]
     masked = [b ^ m for b, m in zip(bits.share.parts, masks, strict=True)]
-    (opened,) = mpc.protocol.open([Share(mpc, tuple(masked), (bits.words,), Kind.BOOLEAN)])
+    answer = yield RoundRequest(opens=[Share(mpc, tuple(masked), (bits.words,), Kind.BOOLEAN)])
+    (opened,) = answer.opens
     c = unpack_bits(opened)[:count]
     flip = _ONE - (c << _ONE)
     # b = c + r - 2 c r = r (1 - 2 c) + c.

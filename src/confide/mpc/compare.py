@@ -46,14 +46,17 @@ from confide.errors import ConfigError
 from confide.mpc.circuits import (
     Packed,
     bits_to_arithmetic,
+    bits_to_arithmetic_steps,
     pack,
     packed_and,
     packed_not,
     sign_bits,
+    sign_bits_steps,
     unflatten,
     unpack_bits,
 )
 from confide.mpc.encoding import RING_BITS
+from confide.mpc.lockstep import Program, run
 from confide.mpc.share import Kind, Share
 
 if TYPE_CHECKING:
@@ -72,6 +75,7 @@ __all__ = [
     "maximum",
     "minimum",
     "negative_flags",
+    "negative_flags_steps",
     "relu",
     "sign",
     "where",
@@ -100,8 +104,14 @@ def negative_flags(mpc: MPC, xs: Sequence[Share]) -> list[Share]:
 
     All of ``xs`` go through one circuit: the rounds of one comparison, the work of all.
     """
-    bits = sign_bits(mpc, xs)
-    flat = bits_to_arithmetic(mpc, bits)
+    return run(mpc.protocol, negative_flags_steps(mpc, xs))
+
+
+def negative_flags_steps(mpc: MPC, xs: Sequence[Share]) -> Program[list[Share]]:
+    """:func:`negative_flags` as a program (:mod:`confide.mpc.lockstep`), to share its rounds
+    with another computation."""
+    bits = yield from sign_bits_steps(mpc, xs)
+    flat = yield from bits_to_arithmetic_steps(mpc, bits)
     return unflatten(flat, [x.shape for x in xs])
 
 

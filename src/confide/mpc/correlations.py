@@ -19,7 +19,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import lru_cache
 
 import numpy as np
 
@@ -67,6 +67,12 @@ class Component:
         return math.prod(self.shape)
 
 
+@lru_cache(maxsize=4096)
+def _component(shape: tuple[int, ...], kind: Kind = Kind.ARITHMETIC, bits: int = 64) -> Component:
+    """A component (immutable, so shared): requests are built by the thousand, each round."""
+    return Component(shape, kind, bits)
+
+
 class Correlation(ABC):
     """A request for one correlated tuple of shared arrays (see the module docstring)."""
 
@@ -105,13 +111,13 @@ class BeaverTriple(Correlation):
     x_shape: tuple[int, ...]
     y_shape: tuple[int, ...]
 
-    @cached_property
+    @property
     def free(self) -> tuple[Component, ...]:
-        return (Component(self.x_shape), Component(self.y_shape))
+        return (_component(self.x_shape), _component(self.y_shape))
 
-    @cached_property
+    @property
     def determined(self) -> tuple[Component, ...]:
-        return (Component(broadcast_shape(self.x_shape, self.y_shape)),)
+        return (_component(broadcast_shape(self.x_shape, self.y_shape)),)
 
     def compute(self, free: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
         a, b = free
@@ -128,13 +134,13 @@ class MatrixTriple(Correlation):
     def __post_init__(self) -> None:
         matmul_shape(self.x_shape, self.y_shape)
 
-    @cached_property
+    @property
     def free(self) -> tuple[Component, ...]:
-        return (Component(self.x_shape), Component(self.y_shape))
+        return (_component(self.x_shape), _component(self.y_shape))
 
-    @cached_property
+    @property
     def determined(self) -> tuple[Component, ...]:
-        return (Component(matmul_shape(self.x_shape, self.y_shape)),)
+        return (_component(matmul_shape(self.x_shape, self.y_shape)),)
 
     def compute(self, free: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
         a, b = free
@@ -148,13 +154,13 @@ class AndTriple(Correlation):
     x_shape: tuple[int, ...]
     y_shape: tuple[int, ...]
 
-    @cached_property
+    @property
     def free(self) -> tuple[Component, ...]:
-        return (Component(self.x_shape, Kind.BOOLEAN), Component(self.y_shape, Kind.BOOLEAN))
+        return (_component(self.x_shape, Kind.BOOLEAN), _component(self.y_shape, Kind.BOOLEAN))
 
-    @cached_property
+    @property
     def determined(self) -> tuple[Component, ...]:
-        return (Component(broadcast_shape(self.x_shape, self.y_shape), Kind.BOOLEAN),)
+        return (_component(broadcast_shape(self.x_shape, self.y_shape), Kind.BOOLEAN),)
 
     def compute(self, free: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
         a, b = free
@@ -177,13 +183,13 @@ class TruncationPair(Correlation):
         if not 0 < self.bits < RING_BITS - 1:
             raise ConfigError(f"truncation bits must be in [1, {RING_BITS - 2}], got {self.bits}")
 
-    @cached_property
+    @property
     def free(self) -> tuple[Component, ...]:
-        return (Component(self.shape),)
+        return (_component(self.shape),)
 
-    @cached_property
+    @property
     def determined(self) -> tuple[Component, ...]:
-        return (Component(self.shape), Component(self.shape))
+        return (_component(self.shape), _component(self.shape))
 
     def compute(self, free: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
         (r,) = free
@@ -196,13 +202,13 @@ class RandomBits(Correlation):
 
     shape: tuple[int, ...]
 
-    @cached_property
+    @property
     def free(self) -> tuple[Component, ...]:
-        return (Component(self.shape, Kind.BOOLEAN, bits=1),)
+        return (_component(self.shape, Kind.BOOLEAN, bits=1),)
 
-    @cached_property
+    @property
     def determined(self) -> tuple[Component, ...]:
-        return (Component(self.shape),)
+        return (_component(self.shape),)
 
     def compute(self, free: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
         (bits,) = free

@@ -22,6 +22,10 @@ engine; every nonlinear method is batched and takes one communication round per 
 ``matmul(x, y)``                  ring matrix product (1-D or 2-D), one round
 ``trunc_many(xs, bits)``          divide by ``2^bits``, one amount or one per share, one batch
 ``mul_trunc_many``, ``matmul_trunc``  products then truncation (written once; fused by aby3)
+``fused_round(request)``          ANDs, products, truncations and openings that do not depend
+                                  on each other, in as few rounds as the protocol can
+                                  (written once as one call each; semi2k and aby3 share the
+                                  round); :mod:`confide.mpc.lockstep` builds on it
 ``random_bits(shape)``            random bits, both as arithmetic 0/1 and as boolean bit 0
 ``components_as_boolean(x)``      boolean sharings whose ring sum is ``x`` (for A2B circuits)
 ================================  ===========================================================
@@ -40,6 +44,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -52,7 +57,7 @@ from confide.runtime.disclosure import Disclosure
 if TYPE_CHECKING:
     from confide.mpc.engine import MPC
 
-__all__ = ["Protocol", "truncation_amounts"]
+__all__ = ["Protocol", "RoundRequest", "RoundResult", "truncation_amounts"]
 
 _ONE = np.uint64(1)
 
@@ -73,6 +78,42 @@ def truncation_amounts(bits: int | Sequence[int], count: int) -> list[int]:
     return [int(amount) for amount in amounts]
 
 
+@dataclass(frozen=True)
+class RoundRequest:
+    """Independent operations to run in one communication round where the protocol can.
+
+    ``ands`` are pairs of boolean shares, ``muls`` pairs of arithmetic shares (ring products,
+    ``frac_bits`` add up), ``mul_truncs`` pairs whose products are divided by
+    ``2^mul_trunc_bits`` (one amount per pair; these take the rounds of a truncation where
+    :attr:`Protocol.FUSES_MUL_TRUNC`, else a round of products first), ``truncs`` arithmetic
+    shares divided by ``2^trunc_bits`` (one amount per share) and ``opens`` shares opened to
+    every data party. With ``exact_truncation`` the truncations use the protocol's exact-range
+    method (never a large error, whatever the magnitude below 2^62) even where the protocol
+    truncates with local shifts by default.
+    """
+
+    ands: Sequence[tuple[Share, Share]] = ()
+    muls: Sequence[tuple[Share, Share]] = ()
+    mul_truncs: Sequence[tuple[Share, Share]] = ()
+    mul_trunc_bits: Sequence[int] = ()
+    truncs: Sequence[Share] = ()
+    trunc_bits: Sequence[int] = ()
+    opens: Sequence[Share] = ()
+    exact_truncation: bool = False
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    """What a :class:`RoundRequest` gives, in its order (opened words: placeholders of the
+    right shape on a party that holds no shares)."""
+
+    ands: list[Share] = field(default_factory=list)
+    muls: list[Share] = field(default_factory=list)
+    mul_truncs: list[Share] = field(default_factory=list)
+    truncs: list[Share] = field(default_factory=list)
+    opens: list[np.ndarray] = field(default_factory=list)
+
+
 class Protocol(ABC):
     """How shares are made, opened and multiplied (see the module docstring)."""
 
@@ -84,6 +125,10 @@ class Protocol(ABC):
     #: themselves) rather than none (a provider deals them): circuits then convert bits to
     #: arithmetic with :meth:`bit_to_arithmetic` alone, one round instead of two.
     RANDOM_BITS_TAKE_A_ROUND: ClassVar[bool] = False
+    #: Whether products to truncate (``RoundRequest.mul_truncs``) take only the rounds of the
+    #: truncation (aby3 truncates its local products without resharing them), rather than a
+    #: round of products first: programs then ask for both in one request.
+    FUSES_MUL_TRUNC: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self._engine: MPC | None = None
@@ -239,6 +284,39 @@ class Protocol(ABC):
     def matmul_trunc(self, x: Share, y: Share, bits: int) -> Share:
         """``x @ y`` divided by ``2^bits`` (see :meth:`mul_trunc_many`)."""
         return self.trunc(self.matmul(x, y), bits)
+
+    def trunc_exact_many(self, xs: Sequence[Share], bits: int | Sequence[int]) -> list[Share]:
+        """:meth:`trunc_many` with a method that is never far off for values below 2^62 (the
+        default: the protocol's own; semi2k and aby3 use their pair truncation here)."""
+        return self.trunc_many(xs, bits)
+
+    def fused_round(self, request: RoundRequest) -> RoundResult:
+        """Run the independent operations of ``request`` (see :class:`RoundRequest`).
+
+        By default one call per kind of operation, each its own round; a protocol overrides
+        this to open everything in one round (semi2k) or to send ahead what it can (aby3).
+        """
+        if request.mul_truncs:
+            return self.products_first(request)
+        truncate = self.trunc_exact_many if request.exact_truncation else self.trunc_many
+        return RoundResult(
+            ands=self.and_many(request.ands) if request.ands else [],
+            muls=self.mul_many(request.muls) if request.muls else [],
+            truncs=truncate(request.truncs, list(request.trunc_bits)) if request.truncs else [],
+            opens=self.open(request.opens) if request.opens else [],
+        )
+
+    def products_first(self, request: RoundRequest) -> RoundResult:
+        """``request`` with its ``mul_truncs`` as products in its round, then their truncation
+        in a round of its own (for protocols that cannot truncate products in one go)."""
+        count = len(request.muls)
+        first = self.fused_round(
+            replace(request, muls=[*request.muls, *request.mul_truncs], mul_truncs=(),
+                    mul_trunc_bits=())
+        )  # fmt: skip
+        truncate = self.trunc_exact_many if request.exact_truncation else self.trunc_many
+        products = truncate(first.muls[count:], list(request.mul_trunc_bits))
+        return replace(first, muls=first.muls[:count], mul_truncs=products)
 
     def hollow(
         self, shape: tuple[int, ...], kind: Kind = Kind.ARITHMETIC, frac_bits: int = 0

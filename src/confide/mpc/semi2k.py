@@ -29,6 +29,9 @@ adds ``c_i``. Bytes per party: 8 (|x| + |y|) per other data party. The last part
 share of ``c`` only when it needs it (:meth:`~confide.mpc.provider.Provider.deal_pending`), so
 the dealer computes ``a @ b`` while the data parties compute their products.
 
+Independent operations of one round (ANDs, products, pair truncations, openings) travel together
+(:meth:`Semi2k.fused_round`): one batch from the provider, one message per pair of data parties.
+
 Truncation (divide by ``2^f`` after a fixed-point product), two methods:
 
 * ``Truncation.PAIR`` (default, any number of parties; 1 round): Escudero, Ghosh, Keller,
@@ -68,7 +71,7 @@ from confide.mpc.correlations import (
 )
 from confide.mpc.encoding import RING_BITS, RING_DTYPE
 from confide.mpc.packing import pack, unpack
-from confide.mpc.protocol import Protocol
+from confide.mpc.protocol import Protocol, RoundRequest, RoundResult, truncation_amounts
 from confide.mpc.provider import Pending
 from confide.mpc.ring import ring_matmul_sum
 from confide.mpc.share import Kind, Share, broadcast_shape, check_engine
@@ -285,48 +288,101 @@ class Semi2k(Protocol):
     # -- nonlinear operations ----------------------------------------------------------------------
 
     def mul_many(self, pairs: Sequence[tuple[Share, Share]]) -> list[Share]:
-        shapes = _check_pairs(self.engine, pairs, Kind.ARITHMETIC)
-        if not pairs:
-            return []
-        pending = self._deal_pending([BeaverTriple(x.shape, y.shape) for x, y in pairs])
-        if not self.engine.holds_shares:
-            return [
-                self.hollow(shape, Kind.ARITHMETIC, x.frac_bits + y.frac_bits)
-                for shape, (x, y) in zip(shapes, pairs, strict=True)
-            ]
-        masked = [m for (x, y), (a, b, *_) in zip(pairs, pending.ready, strict=True)
-                  for m in (x.parts[0] - a, y.parts[0] - b)]  # fmt: skip
-        opened = self._open_masked(masked, Kind.ARITHMETIC)
-        out = []
-        for k, ((x, y), (a, b, c), shape) in enumerate(
-            zip(pairs, pending.result(), shapes, strict=True)
-        ):
-            d, e = opened[2 * k], opened[2 * k + 1]
-            # A fresh array, never a numpy scalar (whose arithmetic warns on wrap-around).
-            z = np.multiply(d, b + e if self._first else b, out=np.empty(shape, RING_DTYPE))
-            z += a * e
-            z += c
-            out.append(self._share(z, Kind.ARITHMETIC, x.frac_bits + y.frac_bits))
-        return out
+        return self.fused_round(RoundRequest(muls=pairs)).muls
 
     def and_many(self, pairs: Sequence[tuple[Share, Share]]) -> list[Share]:
-        shapes = _check_pairs(self.engine, pairs, Kind.BOOLEAN)
-        if not pairs:
-            return []
-        pending = self._deal_pending([AndTriple(x.shape, y.shape) for x, y in pairs])
-        if not self.engine.holds_shares:
-            return [self.hollow(shape, Kind.BOOLEAN) for shape in shapes]
-        masked = [m for (x, y), (a, b, *_) in zip(pairs, pending.ready, strict=True)
+        return self.fused_round(RoundRequest(ands=pairs)).ands
+
+    def fused_round(self, request: RoundRequest) -> RoundResult:
+        """ANDs, products, pair truncations and openings together: one round, one message per
+        pair of data parties, one batch from the provider (see the module docstring for each).
+        Local truncations (``Truncation.LOCAL`` without ``exact_truncation``) take none;
+        products to truncate take a second round."""
+        if request.mul_truncs:
+            return self.products_first(request)
+        engine = self.engine
+        and_shapes = _check_pairs(engine, request.ands, Kind.BOOLEAN)
+        mul_shapes = _check_pairs(engine, request.muls, Kind.ARITHMETIC)
+        check_engine(engine, *request.opens)
+        amounts = self.truncation_amounts(request.truncs, list(request.trunc_bits))
+        truncs = list(request.truncs)
+        todo = [k for k, amount in enumerate(amounts) if amount]
+        local = self.truncation is Truncation.LOCAL and not request.exact_truncation
+        if local:
+            for k in todo:
+                truncs[k] = self._trunc_local(truncs[k], amounts[k])
+            todo = []
+        pairs = [(truncs[k], amounts[k]) for k in todo]
+        if not (request.ands or request.muls or pairs or request.opens):
+            return RoundResult(truncs=truncs)
+        pending = self._deal_pending(
+            [AndTriple(x.shape, y.shape) for x, y in request.ands]
+            + [BeaverTriple(x.shape, y.shape) for x, y in request.muls]
+            + [TruncationPair(x.shape, bits) for x, bits in pairs]
+        )
+        fracs = [max(x.frac_bits - bits, 0) for x, bits in pairs]
+        if not engine.holds_shares:
+            for k, f in zip(todo, fracs, strict=True):
+                truncs[k] = truncs[k].with_parts([], frac_bits=f)
+            return RoundResult(
+                ands=[self.hollow(shape, Kind.BOOLEAN) for shape in and_shapes],
+                muls=[
+                    self.hollow(shape, Kind.ARITHMETIC, x.frac_bits + y.frac_bits)
+                    for shape, (x, y) in zip(mul_shapes, request.muls, strict=True)
+                ],
+                truncs=truncs,
+                opens=[np.broadcast_to(np.zeros((), RING_DTYPE), x.shape) for x in request.opens],
+            )
+        n_ands, n_muls = len(request.ands), len(request.muls)
+        ready = pending.ready
+        masked = [m for (x, y), (a, b, *_) in zip(request.ands, ready[:n_ands], strict=True)
                   for m in (x.parts[0] ^ a, y.parts[0] ^ b)]  # fmt: skip
-        opened = self._open_masked(masked, Kind.BOOLEAN)
-        out = []
-        for k, ((a, b, c), shape) in enumerate(zip(pending.result(), shapes, strict=True)):
+        masked += [m for (x, y), (a, b, *_) in
+                   zip(request.muls, ready[n_ands : n_ands + n_muls], strict=True)
+                   for m in (x.parts[0] - a, y.parts[0] - b)]  # fmt: skip
+        # Flat arrays for truncations: numpy turns 0-d results into scalars, whose arithmetic
+        # warns on the wrap-around the ring relies on.
+        for (x, _), (r, *_) in zip(pairs, ready[n_ands + n_muls :], strict=True):
+            c = x.parts[0].reshape(-1) + r.reshape(-1)
+            if self._first:
+                c += _OFFSET
+            masked.append(c)
+        masked += [x.parts[0] for x in request.opens]
+        kinds = [Kind.BOOLEAN] * (2 * n_ands) + [Kind.ARITHMETIC] * (2 * n_muls + len(pairs))
+        kinds += [x.kind for x in request.opens]
+        opened = self._open_masked(masked, kinds)
+        dealt = pending.result()
+        ands = []
+        for k, ((a, b, c), shape) in enumerate(zip(dealt[:n_ands], and_shapes, strict=True)):
             d, e = opened[2 * k], opened[2 * k + 1]
             z = np.bitwise_and(d, b ^ e if self._first else b, out=np.empty(shape, RING_DTYPE))
             z ^= a & e
             z ^= c
-            out.append(self._share(z, Kind.BOOLEAN))
-        return out
+            ands.append(self._share(z, Kind.BOOLEAN))
+        muls = []
+        base = 2 * n_ands
+        for k, ((x, y), (a, b, c), shape) in enumerate(
+            zip(request.muls, dealt[n_ands : n_ands + n_muls], mul_shapes, strict=True)
+        ):
+            d, e = opened[base + 2 * k], opened[base + 2 * k + 1]
+            # A fresh array, never a numpy scalar (whose arithmetic warns on wrap-around).
+            z = np.multiply(d, b + e if self._first else b, out=np.empty(shape, RING_DTYPE))
+            z += a * e
+            z += c
+            muls.append(self._share(z, Kind.ARITHMETIC, x.frac_bits + y.frac_bits))
+        base += 2 * n_muls
+        for j, (k, (x, bits), (_, r_msb, r_shifted), f) in enumerate(
+            zip(todo, pairs, dealt[n_ands + n_muls :], fracs, strict=True)
+        ):
+            z = pair_truncation_share(
+                opened[base + j], r_msb.reshape(-1), r_shifted.reshape(-1), bits, first=self._first
+            )
+            truncs[k] = x.with_parts([z.reshape(x.shape)], frac_bits=f)
+        base += len(pairs)
+        opens = [
+            value.reshape(x.shape) for value, x in zip(opened[base:], request.opens, strict=True)
+        ]
+        return RoundResult(ands=ands, muls=muls, truncs=truncs, opens=opens)
 
     def matmul(self, x: Share, y: Share) -> Share:
         check_engine(self.engine, x, y)
@@ -344,26 +400,25 @@ class Semi2k(Protocol):
         z += pending.result()[0][2]
         return self._share(z.reshape(shape), Kind.ARITHMETIC, frac_bits)
 
-    def _open_masked(self, masked: Sequence[np.ndarray], kind: Kind) -> list[np.ndarray]:
+    def _open_masked(
+        self, masked: Sequence[np.ndarray], kinds: Kind | Sequence[Kind]
+    ) -> list[np.ndarray]:
         """Open masked share arrays to every data party (this party holds shares): one round."""
-        opened = self._exchange(masked, [kind] * len(masked), self.engine.parties)
+        if isinstance(kinds, Kind):
+            kinds = [kinds] * len(masked)
+        opened = self._exchange(masked, kinds, self.engine.parties)
         if opened is None:
             raise ConfigError("a share holder must receive its own openings")
         return opened
 
     def trunc_many(self, xs: Sequence[Share], bits: int | Sequence[int]) -> list[Share]:
-        amounts = self.truncation_amounts(xs, bits)
-        out = list(xs)
-        todo = [k for k, amount in enumerate(amounts) if amount]
-        if not todo:
-            return out
-        if self.truncation is Truncation.LOCAL:
-            done = [self._trunc_local(xs[k], amounts[k]) for k in todo]
-        else:
-            done = self._trunc_pair([xs[k] for k in todo], [amounts[k] for k in todo])
-        for k, z in zip(todo, done, strict=True):
-            out[k] = z
-        return out
+        amounts = truncation_amounts(bits, len(xs))
+        return self.fused_round(RoundRequest(truncs=xs, trunc_bits=amounts)).truncs
+
+    def trunc_exact_many(self, xs: Sequence[Share], bits: int | Sequence[int]) -> list[Share]:
+        amounts = truncation_amounts(bits, len(xs))
+        request = RoundRequest(truncs=xs, trunc_bits=amounts, exact_truncation=True)
+        return self.fused_round(request).truncs
 
     def _trunc_local(self, x: Share, bits: int) -> Share:
         frac_bits = max(x.frac_bits - bits, 0)
@@ -375,32 +430,6 @@ class Semi2k(Protocol):
         else:
             part = (-((-signed) >> bits)).view(RING_DTYPE)
         return x.with_parts([part], frac_bits=frac_bits)
-
-    def _trunc_pair(self, xs: Sequence[Share], amounts: Sequence[int]) -> list[Share]:
-        pending = self._deal_pending(
-            [TruncationPair(x.shape, bits) for x, bits in zip(xs, amounts, strict=True)]
-        )
-        fracs = [max(x.frac_bits - bits, 0) for x, bits in zip(xs, amounts, strict=True)]
-        if not self.engine.holds_shares:
-            return [x.with_parts([], frac_bits=f) for x, f in zip(xs, fracs, strict=True)]
-        # Flat arrays throughout: numpy turns 0-d results into scalars, whose arithmetic warns
-        # on the wrap-around the ring relies on.
-        masked = []
-        for x, (r, *_) in zip(xs, pending.ready, strict=True):
-            c = x.parts[0].reshape(-1) + r.reshape(-1)
-            if self._first:
-                c += _OFFSET
-            masked.append(c)
-        opened = self._open_masked(masked, Kind.ARITHMETIC)
-        out = []
-        for x, c, (_, r_msb, r_shifted), bits, f in zip(
-            xs, opened, pending.result(), amounts, fracs, strict=True
-        ):
-            z = pair_truncation_share(
-                c, r_msb.reshape(-1), r_shifted.reshape(-1), bits, first=self._first
-            )
-            out.append(x.with_parts([z.reshape(x.shape)], frac_bits=f))
-        return out
 
     # -- for comparisons ---------------------------------------------------------------------------
 

@@ -205,7 +205,8 @@ class Share:
 
     def reshape(self, *shape: SupportsIndex | Sequence[SupportsIndex]) -> Share:
         """The same elements in a new shape (numpy rules, ``-1`` allowed)."""
-        target = shape[0] if len(shape) == 1 and not _is_index(shape[0]) else shape
+        single = len(shape) == 1 and (type(shape[0]) is tuple or not _is_index(shape[0]))
+        target = shape[0] if single else shape
         dims = tuple(int(d.__index__()) for d in target)  # type: ignore[union-attr]
         try:
             new_shape = _probe(self.shape).reshape(dims).shape

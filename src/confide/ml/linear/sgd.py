@@ -20,7 +20,8 @@ batch ``b`` of ``B`` rows, with ``f`` fractional bits:
      is one product by the flags, without truncation. ``clamp_refresh=1`` clamps exactly; the
      default 8 trained as well as the exact clamp on the Taiwan credit data and on generated
      data, at half the rounds.
-   - ``"accurate"``: the engine's accurate sigmoid (absolute error 4e-4): 17 rounds.
+   - ``"accurate"``: the engine's accurate sigmoid (absolute error 4e-4): 9 rounds in semi2k
+     (its comparison and polynomial share rounds).
 
    With class weights, ``e`` is multiplied by the row weights ``c_b``: two more rounds.
 3. ``g = X_b^T e``: one product, ``2f`` bits.
@@ -30,8 +31,8 @@ batch ``b`` of ``B`` rows, with ``f`` fractional bits:
 
 Rounds per step, measured (``stats_["rounds_per_step"]``), in semi2k with a dealer: 4 with
 ``"linear"`` (two openings of short vectors, two truncations), ``5 + 8 / clamp_refresh`` with
-``"clamped"`` (6 for 8, 13 for 1), 20 with ``"accurate"``, 2 more with class weights; in aby3,
-whose truncation takes two rounds: 6, 8.25 and 27. With ``average``, the model of each epoch is
+``"clamped"`` (6 for 8, 13 for 1), 13 with ``"accurate"``, 2 more with class weights; in aby3,
+whose truncation takes two rounds: 6, 8.25 and 19. With ``average``, the model of each epoch is
 the mean of the epoch's iterates (Polyak-Ruppert averaging; one truncation per epoch);
 training continues from the last iterate.
 

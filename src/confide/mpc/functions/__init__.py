@@ -9,15 +9,16 @@ result, and the documented range is the caller's to keep. What is public is chec
 party before any message, with ``ConfigError``: ``exp``, ``log``, ``reciprocal``, ``div``,
 ``sqrt``, ``rsqrt`` and ``softmax`` scale values across the whole ring, so they need 12 to 20
 fractional bits (errors scale with ``2^-frac_bits``) and a protocol with exact-range truncation
-(not ``Truncation.LOCAL``); the sigmoid family runs everywhere (under local truncation with that
-method's documented odds of a large error, about ``2^-23`` per element and truncation).
+(not ``Truncation.LOCAL``); the sigmoid family runs everywhere (the accurate sigmoid and tanh
+truncate with the exact-range method whatever the protocol's default; the fast sigmoid under local
+truncation has that method's documented odds of a large error, about ``2^-23`` per element).
 
 ================  ==========================  ===============================  ===========
 function          input range                 maximum error                    rounds (2p)
 ================  ==========================  ===============================  ===========
-``sigmoid``       all reals                   4e-4 absolute                    16
+``sigmoid``       all reals                   4e-4 absolute                    9
 ``sigmoid fast``  all reals                   0.056 absolute                   10
-``tanh``          all reals                   8e-4 absolute                    16
+``tanh``          all reals                   8e-4 absolute                    9
 ``exp``           (-3.6e5, 16.6)              1e-5 relative (absolute below 1)  19
 ``log``           [2^-18, 2^42)               1e-5 absolute                    22
 ``reciprocal``    2^-18 <= abs(x) < 2^42      1e-6 relative + 2^-17            26
