@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 import pytest
-import yaml
 
-from confide.datasets import vertical_credit
 from confide.errors import ConfigError
 from confide.jobs.boost import BoostOutcome
 from confide.jobs.boost.component import COMPONENTS, NAME, check_boost_spec
-from confide.jobs.registry import ComponentInputs, ComponentRegistry
+from confide.jobs.registry import ComponentRegistry
 from confide.ml.boost import ModelPart
-from confide.policy import JobSpec, parse_job
-from confide.runtime import Context, simulate
+from tests.jobs import helpers
+from tests.jobs.helpers import parse
 
 PARAMS = {
     "dealer": "dealer",
@@ -25,39 +22,10 @@ PARAMS = {
     "key_bits": 1024,  # a short key keeps the test quick
     "allow_weak_key": True,
 }
-BANK_COLUMNS = ["id", "default", "utilisation", "payment_ratio"]
-PLATFORM_COLUMNS = ["id", "income", "age", "employment_type"]
 
 
 def spec_dict() -> dict[str, Any]:
-    return {
-        "name": "boost",
-        "parties": {
-            "bank": ["data_provider", "task_initiator", "result_receiver"],
-            "platform": ["data_provider", "result_receiver"],
-            "dealer": ["compute_helper"],
-        },
-        "datasets": {"bank": ["loans"], "platform": ["features"]},
-        "steps": [
-            {
-                "id": "boost",
-                "component": NAME,
-                "params": dict(PARAMS),
-                "reads": {
-                    "bank": {"loans": list(BANK_COLUMNS)},
-                    "platform": {"features": list(PLATFORM_COLUMNS)},
-                },
-                "outputs": [
-                    {"name": "scores", "kind": "scores", "to": ["bank"]},
-                    {"name": "model", "kind": "model_part", "to": ["bank", "platform"]},
-                ],
-            }
-        ],
-    }
-
-
-def parse(data: dict[str, Any]) -> JobSpec:
-    return parse_job(yaml.safe_dump(data))
+    return helpers.spec_dict("boost", "boost", NAME, PARAMS)
 
 
 def registry() -> ComponentRegistry:
@@ -111,30 +79,15 @@ def test_a_step_the_job_cannot_honour_is_refused(change: Any, message: str) -> N
 
 
 def test_the_component_runs_the_job_and_gives_each_owner_its_own_part() -> None:
-    spec = parse(spec_dict())
-    step = spec.steps[0]
     component = registry().get(NAME)
-    generated = vertical_credit(1_500, seed=2)
-    frames: dict[str, pd.DataFrame | None] = {
-        "bank": generated.bank[BANK_COLUMNS],
-        "platform": generated.platform[PLATFORM_COLUMNS],
-        "dealer": None,
-    }
-    datasets = {"bank": "loans", "platform": "features"}
     seen: list[str] = []
-
-    def run(ctx: Context, frame: pd.DataFrame | None) -> dict[str, Any]:
-        inputs = ComponentInputs(
-            party=ctx.party,
-            spec=spec,
-            step=step,
-            frames={datasets[ctx.party]: frame} if frame is not None else {},
-            id_columns={datasets[ctx.party]: "id"} if frame is not None else {},
-            progress=lambda fraction, message: seen.append(message),
-        )
-        return dict(component.fn(ctx, inputs).values)
-
-    results = simulate(run, frames, roles={"dealer": ["compute_helper"]}, timeout=60)
+    results = helpers.run_step(
+        component.fn,
+        parse(spec_dict()),
+        rows=1_500,
+        seed=2,
+        progress=lambda fraction, message: seen.append(message),
+    )
     assert set(results["bank"]) == {"scores", "model"}
     assert set(results["platform"]) == {"model"} and results["dealer"] == {}
     bank = BoostOutcome.from_dict(results["bank"]["scores"])

@@ -10,12 +10,10 @@ own sketch on one side and Confide's quantiles on the other; the algorithm is th
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pytest
 import xgboost as xgb
 
 from confide.datasets import taiwan_vertical
@@ -23,13 +21,9 @@ from confide.datasets.credit import TAIWAN_LABEL
 from confide.jobs.boost import BoostJobSettings, BoostOutcome, run_boost
 from confide.metrics import auc
 from confide.runtime import Context, simulate
+from tests.credit_data import CREDIT_CSV, needs_credit_data
 
-CREDIT_CSV = (
-    Path(__file__).resolve().parents[4] / "shared" / "data" / "uci_taiwan_default_credit_card.csv"
-)
-pytestmark = pytest.mark.skipif(
-    not CREDIT_CSV.exists(), reason=f"credit data not found at {CREDIT_CSV}"
-)
+pytestmark = needs_credit_data
 
 AUC_TOLERANCE = 0.005
 SETTINGS = BoostJobSettings(

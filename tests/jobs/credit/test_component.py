@@ -4,49 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 import pytest
-import yaml
 
-from confide.datasets import vertical_credit
 from confide.errors import ConfigError
 from confide.jobs.credit import CreditOutcome
 from confide.jobs.credit.component import COMPONENTS, NAME, check_credit_spec, credit_scorecard
-from confide.jobs.registry import ComponentInputs
 from confide.node.components import default_registry
-from confide.policy import JobSpec, parse_job
-from confide.runtime import Context, simulate
+from tests.jobs import helpers
+from tests.jobs.helpers import parse
 
 
 def spec_dict() -> dict[str, Any]:
-    return {
-        "name": "credit",
-        "parties": {
-            "bank": ["data_provider", "task_initiator", "result_receiver"],
-            "platform": ["data_provider", "result_receiver"],
-            "dealer": ["compute_helper"],
-        },
-        "datasets": {"bank": ["loans"], "platform": ["features"]},
-        "steps": [
-            {
-                "id": "scorecard",
-                "component": NAME,
-                "params": {"split_seed": 3, "epochs": 3},
-                "reads": {
-                    "bank": {"loans": ["id", "default", "utilisation", "payment_ratio"]},
-                    "platform": {"features": ["id", "income", "age", "employment_type"]},
-                },
-                "outputs": [
-                    {"name": "scores", "kind": "scores", "to": ["bank"]},
-                    {"name": "model", "kind": "model_part", "to": ["bank", "platform"]},
-                ],
-            }
-        ],
-    }
-
-
-def parse(data: dict[str, Any]) -> JobSpec:
-    return parse_job(yaml.safe_dump(data))
+    return helpers.spec_dict("credit", "scorecard", NAME, {"split_seed": 3, "epochs": 3})
 
 
 def test_the_node_registry_holds_the_credit_component() -> None:
@@ -79,27 +48,7 @@ def test_a_step_the_job_cannot_honour_is_refused(change: Any, message: str) -> N
 
 
 def test_the_component_runs_the_job_and_cuts_outputs_to_their_receivers() -> None:
-    spec = parse(spec_dict())
-    step = spec.steps[0]
-    generated = vertical_credit(3_000, seed=2)
-    frames: dict[str, pd.DataFrame | None] = {
-        "bank": generated.bank[["id", "default", "utilisation", "payment_ratio"]],
-        "platform": generated.platform[["id", "income", "age", "employment_type"]],
-        "dealer": None,
-    }
-    datasets = {"bank": "loans", "platform": "features"}
-
-    def run(ctx: Context, frame: pd.DataFrame | None) -> dict[str, Any]:
-        inputs = ComponentInputs(
-            party=ctx.party,
-            spec=spec,
-            step=step,
-            frames={datasets[ctx.party]: frame} if frame is not None else {},
-            id_columns={datasets[ctx.party]: "id"} if frame is not None else {},
-        )
-        return dict(credit_scorecard(ctx, inputs).values)
-
-    results = simulate(run, frames, roles={"dealer": ["compute_helper"]}, timeout=60)
+    results = helpers.run_step(credit_scorecard, parse(spec_dict()), rows=3_000, seed=2)
     assert set(results["bank"]) == {"scores", "model"}
     assert set(results["platform"]) == {"model"} and results["dealer"] == {}
     bank = CreditOutcome.from_dict(results["bank"]["scores"])

@@ -9,7 +9,6 @@ of scikit-learn's; the scorecard ranks the test rows exactly as the secure model
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,13 +22,9 @@ from confide.metrics import auc
 from confide.ml.linear import l2_to_C
 from confide.preprocessing import assign_bins, fit_bins, plain_woe_iv, woe_transform
 from confide.runtime import Context, simulate
+from tests.credit_data import CREDIT_CSV, needs_credit_data
 
-CREDIT_CSV = (
-    Path(__file__).resolve().parents[4] / "shared" / "data" / "uci_taiwan_default_credit_card.csv"
-)
-pytestmark = pytest.mark.skipif(
-    not CREDIT_CSV.exists(), reason=f"credit data not found at {CREDIT_CSV}"
-)
+pytestmark = needs_credit_data
 
 AUC_TOLERANCE = 0.005
 SETTINGS = CreditSettings(

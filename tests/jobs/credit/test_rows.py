@@ -10,8 +10,17 @@ import pytest
 
 from confide.datasets import vertical_credit
 from confide.errors import PartyFailed
-from confide.jobs.credit import CreditSettings
-from confide.jobs.credit.rows import AlignedRows, agree_settings, check_parties, wire_ids
+from confide.jobs.credit import CreditSettings, PartyTable
+from confide.jobs.credit.rows import (
+    AlignedRows,
+    agree_settings,
+    holds_data,
+    load_align_split,
+    party_table,
+    wire_ids,
+)
+from confide.jobs.credit.stages import StageClock
+from confide.jobs.vertical import VerticalOutcome
 from confide.runtime import Context, simulate
 
 SETTINGS = CreditSettings(split_seed=9, dealer=None, feature_owners=("platform", "partner"))
@@ -19,14 +28,20 @@ SETTINGS = CreditSettings(split_seed=9, dealer=None, feature_owners=("platform",
 
 def rows(settings: CreditSettings) -> Any:
     def run(ctx: Context, frame: pd.DataFrame) -> dict[str, Any]:
-        check_parties(ctx, settings)
+        assert holds_data(ctx, settings, None, frame)
         agree_settings(ctx, settings)
         local = AlignedRows()
-        local.load(settings, ctx.party, None, frame)
-        local.align(ctx, settings)
-        local.split(ctx, settings)
+        clock = StageClock(ctx, emit=None)
+        outcome = VerticalOutcome(party=ctx.party, settings=settings.to_dict())
+        load_align_split(ctx, settings, local, None, frame, clock, outcome)
         train, test = local.ids(settings.id_column)
-        return {"train": train, "test": test, "features": local.features}
+        return {
+            "train": train,
+            "test": test,
+            "features": local.features,
+            "stages": [stage.name for stage in clock.stages],
+            "sizes": (outcome.rows, outcome.intersection, outcome.train_size, outcome.test_size),
+        }
 
     return run
 
@@ -50,6 +65,12 @@ def test_every_party_holds_the_same_rows_and_one_seed_the_same_customers(
     for party in ("platform", "partner"):
         assert list(first[party]["test"]) == list(first["bank"]["test"])
     assert first["partner"]["features"] == ["credit_line"]
+    for party, frame in frames.items():
+        assert first[party]["stages"] == ["load", "psi", "split"]
+        size, common, train, test = first[party]["sizes"]
+        assert size == len(frame)
+        assert (train, test) == (len(first[party]["train"]), len(first[party]["test"]))
+        assert common == train + test == first["bank"]["sizes"][1] < len(frames["partner"])
     # The PSI's order may change between runs; the customers drawn for the test do not.
     assert set(first["bank"]["test"]) == set(second["bank"]["test"])
     assert not set(first["bank"]["test"]) & set(first["bank"]["train"])
@@ -67,3 +88,20 @@ def test_wire_ids() -> None:
     assert wire_ids(np.array(["a", "b"], dtype=object)) == ["a", "b"]
     ids = wire_ids(np.array([3, 4], dtype=np.int32))
     assert isinstance(ids, np.ndarray) and ids.dtype == np.int64
+
+
+def test_each_party_gives_a_table_exactly_when_it_holds_data() -> None:
+    settings = CreditSettings(split_seed=1)
+    table = PartyTable("bank.csv")
+    assert party_table({"settings": {}, "table": table.to_dict()}) == table
+    assert party_table({"settings": {}, "table": None}) is None
+
+    def run(ctx: Context, given: PartyTable | None) -> bool:
+        return holds_data(ctx, settings, given, None)
+
+    found = simulate(run, {"bank": table, "platform": table, "dealer": None}, timeout=10)
+    assert found == {"bank": True, "platform": True, "dealer": False}
+    with pytest.raises(PartyFailed, match="must give its table"):
+        simulate(run, {"bank": table, "platform": None, "dealer": None}, timeout=10)
+    with pytest.raises(PartyFailed, match="must not give a table"):
+        simulate(run, {"bank": table, "platform": table, "dealer": table}, timeout=10)

@@ -9,13 +9,12 @@ split counts. A compute helper's has stage times only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 
-from confide.errors import ConfigError
+from confide.jobs.vertical.outcome import VerticalOutcome
 
 __all__ = ["IMPORTANCE_COLUMNS", "TREE_COLUMNS", "BoostOutcome"]
 
@@ -24,20 +23,26 @@ IMPORTANCE_COLUMNS = ("owner", "feature", "split_count", "total_gain")
 #: Columns of :attr:`BoostOutcome.first_tree`, one row per node: children (-1 at leaves), the
 #: split as "owner: feature" (empty at leaves), its gain and the leaf value (0 at splits).
 TREE_COLUMNS = ("node", "left", "right", "split", "gain", "value")
-#: Fields that are arrays (they come back from a node's admin API as lists).
-_ARRAYS = ("train_scores", "test_scores", "train_labels", "test_labels")
 
 
 @dataclass
-class BoostOutcome:
-    """One party's result of the boosting job (fields empty where the party learned nothing)."""
+class BoostOutcome(VerticalOutcome):
+    """One party's result of the boosting job (fields empty where the party learned nothing).
 
-    party: str
-    settings: dict[str, Any]
-    rows: int = 0
-    intersection: int = 0
-    train_size: int = 0
-    test_size: int = 0
+    The party, its settings and the sizes of the shared steps come first
+    (:class:`~confide.jobs.vertical.VerticalOutcome`), then the boosting job's own fields;
+    :meth:`from_dict` turns the scores and labels back into arrays (a node's admin API gives
+    lists).
+    """
+
+    KIND: ClassVar[str] = "boosting outcome"
+    ARRAYS: ClassVar[tuple[str, ...]] = (
+        "train_scores",
+        "test_scores",
+        "train_labels",
+        "test_labels",
+    )
+
     #: Trees in the model (one per boosting round for the binary loss).
     n_trees: int = 0
     train_scores: np.ndarray | None = None
@@ -62,20 +67,7 @@ class BoostOutcome:
 
         ``with_model=False`` leaves this party's model part out (it travels on its own).
         """
-        out = {item.name: getattr(self, item.name) for item in fields(self)}
+        out = super().to_dict()
         if not with_model:
             out["model"] = None
         return out
-
-    @classmethod
-    def from_dict(cls, values: Mapping[str, Any]) -> BoostOutcome:
-        """The inverse of :meth:`to_dict`; lists become arrays; unknown keys are an error."""
-        known = {item.name for item in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ConfigError(f"unknown boosting outcome fields: {unknown}")
-        kwargs = dict(values)
-        for name in _ARRAYS:
-            if kwargs.get(name) is not None:
-                kwargs[name] = np.asarray(kwargs[name])
-        return cls(**kwargs)

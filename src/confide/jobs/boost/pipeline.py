@@ -36,20 +36,22 @@ import numpy as np
 import pandas as pd
 
 from confide import psi
-from confide.errors import ConfigError, ProtocolError
+from confide.errors import ProtocolError
 from confide.jobs.boost.features import numeric_features
 from confide.jobs.boost.outcome import BoostOutcome
 from confide.jobs.boost.settings import BoostJobSettings
-from confide.jobs.credit.outcome import disclosure_dicts
 from confide.jobs.credit.rows import (
     SPLIT_DISCLOSURE,
     AlignedRows,
     agree_settings,
-    check_parties,
+    holds_data,
+    load_align_split,
     needed,
+    party_table,
 )
 from confide.jobs.credit.settings import PartyTable
 from confide.jobs.credit.stages import Emit, StageClock, print_progress
+from confide.jobs.vertical.outcome import disclosure_dicts
 from confide.metrics import summary
 from confide.ml.boost import ModelPart, SecureBoost
 from confide.ml.boost.model import DISCLOSURE as PREDICTION_DISCLOSURE
@@ -81,9 +83,7 @@ def boost_job(ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any]:
     lines go to standard error (:func:`~confide.jobs.credit.stages.print_progress`).
     """
     settings = BoostJobSettings.from_dict(inputs["settings"])
-    raw_table = inputs.get("table")
-    table = PartyTable.from_dict(raw_table) if raw_table is not None else None
-    return run_boost(ctx, settings, table).to_dict()
+    return run_boost(ctx, settings, party_table(inputs)).to_dict()
 
 
 def run_boost(
@@ -95,15 +95,9 @@ def run_boost(
     frame: pd.DataFrame | None = None,
 ) -> BoostOutcome:
     """The job as this party (see the module docstring); ``frame`` replaces reading ``table``."""
-    check_parties(ctx, settings)
-    me = ctx.party
-    is_data = me in settings.data_parties
-    if is_data and table is None and frame is None:
-        raise ConfigError(f"{me!r} is a data party of the job and must give its table")
-    if not is_data and (table is not None or frame is not None):
-        raise ConfigError(f"{me!r} holds no data in this job and must not give a table")
+    is_data = holds_data(ctx, settings, table, frame)
     clock = StageClock(ctx, emit)
-    outcome = BoostOutcome(party=me, settings=settings.to_dict())
+    outcome = BoostOutcome(party=ctx.party, settings=settings.to_dict())
     with ctx.scope("boost"):
         with clock.stage("check"):
             agree_settings(ctx, settings)
@@ -124,17 +118,7 @@ def _run_data_party(
 ) -> None:
     me = ctx.party
     local = AlignedRows()
-    with clock.stage("load"):
-        local.load(settings, me, table, frame)
-        local.frame = numeric_features(local.table, local.features)
-        outcome.rows = local.rows
-    with clock.stage("psi"):
-        local.align(ctx, settings)
-        outcome.intersection = local.intersection
-        clock.say("psi", f"{local.intersection:,} customers in common")
-    with clock.stage("split"):
-        local.split(ctx, settings)
-        outcome.train_size, outcome.test_size = local.train_size, local.test_size
+    load_align_split(ctx, settings, local, table, frame, clock, outcome, encode=_encode)
     features = local.table[local.features]
     x_train, x_test = features[~local.test_mask], features[local.test_mask]
     data = _data_context(ctx, settings.data_parties)
@@ -168,6 +152,11 @@ def _run_data_party(
         outcome.first_tree = _first_tree(part, names)
         test = outcome.metrics["test"]
         clock.say("evaluate", f"test AUC {test['auc']:.4f}, KS {test['ks']:.4f}")
+
+
+def _encode(rows: AlignedRows) -> None:
+    """This party's feature columns as numbers (categories as codes), before the PSI."""
+    rows.frame = numeric_features(rows.table, rows.features)
 
 
 def _data_context(ctx: Context, parties: tuple[str, ...]) -> Context:

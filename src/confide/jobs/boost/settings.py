@@ -9,14 +9,12 @@ travels as a plain dict (:meth:`BoostJobSettings.to_dict` / :meth:`BoostJobSetti
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from confide.crypto.he import Scheme
 from confide.errors import ConfigError
+from confide.jobs.vertical.settings import VerticalSettings
 from confide.ml.boost import BoostParams
 from confide.params import OU_KEY_BITS
 
@@ -38,24 +36,19 @@ BOOST_FIELDS = (
 
 
 @dataclass(frozen=True)
-class BoostJobSettings:
+class BoostJobSettings(VerticalSettings):
     """The boosting job's parameters; checked when made (:class:`ConfigError`).
 
     ``label_holder`` holds the label column, is the active party of SecureBoost and receives
     the scores; ``feature_owners`` (one or more) are the passive parties. ``dealer`` may name a
     compute helper that is a party of the job (a node federation that always includes one):
-    SecureBoost needs none, so it only checks the settings and learns nothing else.
+    SecureBoost needs none, so it only checks the settings and learns nothing else. The
+    parties, the columns, the split and the wire form are
+    :class:`~confide.jobs.vertical.VerticalSettings`'.
     """
 
-    label_holder: str = "bank"
-    feature_owners: tuple[str, ...] = ("platform",)
-    dealer: str | None = None
-    id_column: str = "id"
-    label_column: str = "default"
-    #: Share of the intersection kept aside for the test metrics (drawn by the label holder).
-    test_fraction: float = 0.3
-    #: Seed of the train/test split; ``None`` draws a fresh one at the label holder.
-    split_seed: int | None = None
+    KIND: ClassVar[str] = "boosting job settings"
+
     #: ``"auto"``: KKRT for two data parties, ECDH for three or more; or ``"ecdh"``, ``"kkrt"``.
     psi_protocol: str = "auto"
     n_estimators: int = 10
@@ -81,23 +74,9 @@ class BoostJobSettings:
     share_feature_names: bool = True
 
     def __post_init__(self) -> None:
-        owners = tuple(self.feature_owners)
-        object.__setattr__(self, "feature_owners", owners)
-        if not owners:
-            raise ConfigError("a boosting job needs at least one feature owner besides the bank")
-        data = (self.label_holder, *owners)
-        if len(set(data)) != len(data):
-            raise ConfigError(f"data parties repeat: {list(data)}")
-        if self.dealer is not None and self.dealer in data:
-            raise ConfigError(f"the dealer {self.dealer!r} must not be a data party")
-        if self.id_column == self.label_column:
-            raise ConfigError("the id column and the label column must differ")
-        if not 0.0 < self.test_fraction < 1.0:
-            raise ConfigError(f"test_fraction must lie in (0, 1), got {self.test_fraction}")
-        if self.psi_protocol not in ("auto", "ecdh", "kkrt"):
-            raise ConfigError(f"psi_protocol must be auto, ecdh or kkrt, got {self.psi_protocol!r}")
-        if self.psi_protocol == "kkrt" and len(owners) > 1:
-            raise ConfigError("KKRT PSI takes two data parties only: use ecdh")
+        self._check_parties("boosting")
+        self._check_rows()
+        self._check_psi(self.psi_protocol)
         self.boost_params()  # the hyper-parameters, checked by the estimator's own rules
         Scheme.parse(self.he)
         if isinstance(self.key_bits, bool) or not isinstance(self.key_bits, int):
@@ -111,21 +90,9 @@ class BoostJobSettings:
             raise ConfigError(f"n_jobs must be None, -1 or an int >= 1, got {self.n_jobs!r}")
 
     @property
-    def data_parties(self) -> tuple[str, ...]:
-        """The label holder, then the feature owners."""
-        return (self.label_holder, *self.feature_owners)
-
-    @property
-    def parties(self) -> tuple[str, ...]:
-        """Every party of the job: the data parties, then the dealer if any."""
-        return self.data_parties + ((self.dealer,) if self.dealer is not None else ())
-
-    @property
     def psi(self) -> str:
         """The PSI protocol the job runs (``"auto"`` resolved)."""
-        if self.psi_protocol != "auto":
-            return self.psi_protocol
-        return "kkrt" if len(self.data_parties) == 2 else "ecdh"
+        return self._resolve_psi(self.psi_protocol)
 
     def boost_params(self) -> BoostParams:
         """The boosting hyper-parameters (binary logistic loss)."""
@@ -141,26 +108,3 @@ class BoostJobSettings:
             "allow_weak_key": self.allow_weak_key,
             "n_jobs": self.n_jobs,
         }
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain values for the wire format (tuples become lists)."""
-        out = asdict(self)
-        out["feature_owners"] = list(self.feature_owners)
-        return out
-
-    @classmethod
-    def from_dict(cls, values: Mapping[str, Any]) -> BoostJobSettings:
-        """The inverse of :meth:`to_dict`; unknown keys are an error."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ConfigError(f"unknown boosting job settings: {unknown}")
-        kwargs = dict(values)
-        if "feature_owners" in kwargs:
-            kwargs["feature_owners"] = tuple(kwargs["feature_owners"])
-        return cls(**kwargs)
-
-    def fingerprint(self) -> str:
-        """SHA-256 of the canonical JSON of the settings: what the parties compare first."""
-        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()

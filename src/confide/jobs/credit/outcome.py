@@ -8,15 +8,13 @@ coefficients, the IVs and the WOE tables it learned. The dealer's has stage time
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 
-from confide.errors import ConfigError
+from confide.jobs.vertical.outcome import VerticalOutcome, disclosure_dicts
 from confide.preprocessing import WoeTable
-from confide.runtime.disclosure import Disclosure
 
 __all__ = ["CreditOutcome", "disclosure_dicts", "woe_table_dict"]
 
@@ -34,21 +32,16 @@ def woe_table_dict(table: WoeTable) -> dict[str, Any]:
     }
 
 
-def disclosure_dicts(items: Iterable[tuple[str, Disclosure]]) -> list[dict[str, str]]:
-    """``(step, disclosure)`` pairs as wire values."""
-    return [{"step": step, "who": d.who, "learns": d.learns, "why": d.why} for step, d in items]
-
-
 @dataclass
-class CreditOutcome:
-    """One party's result of the credit job (fields empty where the party learned nothing)."""
+class CreditOutcome(VerticalOutcome):
+    """One party's result of the credit job (fields empty where the party learned nothing).
 
-    party: str
-    settings: dict[str, Any]
-    rows: int = 0
-    intersection: int = 0
-    train_size: int = 0
-    test_size: int = 0
+    The party, its settings and the sizes of the shared steps come first
+    (:class:`~confide.jobs.vertical.VerticalOutcome`), then the credit job's own fields.
+    """
+
+    KIND: ClassVar[str] = "credit outcome"
+
     iv: dict[str, float] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)
     selected: list[str] = field(default_factory=list)
@@ -71,22 +64,9 @@ class CreditOutcome:
 
     def to_dict(self) -> dict[str, Any]:
         """Wire values: numbers, strings, arrays, and lists and dicts of these."""
-        out: dict[str, Any] = {}
-        for item in fields(self):
-            value = getattr(self, item.name)
-            if item.name == "scorecard":
-                value = {k: [_plain(v) for v in vs] for k, vs in value.items()}
-            out[item.name] = value
+        out = super().to_dict()
+        out["scorecard"] = {k: [_plain(v) for v in vs] for k, vs in self.scorecard.items()}
         return out
-
-    @classmethod
-    def from_dict(cls, values: Mapping[str, Any]) -> CreditOutcome:
-        """The inverse of :meth:`to_dict`; unknown keys are an error."""
-        known = {item.name for item in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ConfigError(f"unknown credit outcome fields: {unknown}")
-        return cls(**dict(values))
 
 
 def _plain(value: Any) -> Any:

@@ -39,16 +39,19 @@ import pandas as pd
 
 from confide import psi
 from confide.errors import ConfigError, ProtocolError
-from confide.jobs.credit.outcome import CreditOutcome, disclosure_dicts, woe_table_dict
+from confide.jobs.credit.outcome import CreditOutcome, woe_table_dict
 from confide.jobs.credit.rows import (
     SPLIT_DISCLOSURE,
     AlignedRows,
     agree_settings,
-    check_parties,
+    holds_data,
+    load_align_split,
     needed,
+    party_table,
 )
 from confide.jobs.credit.settings import CreditSettings, PartyTable
 from confide.jobs.credit.stages import Emit, StageClock, print_progress
+from confide.jobs.vertical.outcome import disclosure_dicts
 from confide.metrics import summary
 from confide.ml.linear import SecureLogisticRegression
 from confide.ml.scorecard import Scaling, Scorecard, base_points, owner_points
@@ -85,9 +88,7 @@ def credit_job(ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any]:
     standard error (:func:`~confide.jobs.credit.stages.print_progress`).
     """
     settings = CreditSettings.from_dict(inputs["settings"])
-    raw_table = inputs.get("table")
-    table = PartyTable.from_dict(raw_table) if raw_table is not None else None
-    return run_credit(ctx, settings, table).to_dict()
+    return run_credit(ctx, settings, party_table(inputs)).to_dict()
 
 
 def run_credit(
@@ -99,13 +100,8 @@ def run_credit(
     frame: pd.DataFrame | None = None,
 ) -> CreditOutcome:
     """The job as this party (see the module docstring); ``frame`` replaces reading ``table``."""
-    check_parties(ctx, settings)
+    is_data = holds_data(ctx, settings, table, frame)
     me = ctx.party
-    is_data = me in settings.data_parties
-    if is_data and table is None and frame is None:
-        raise ConfigError(f"{me!r} is a data party of the job and must give its table")
-    if not is_data and (table is not None or frame is not None):
-        raise ConfigError(f"{me!r} holds no data in this job and must not give a table")
     clock = StageClock(ctx, emit)
     outcome = CreditOutcome(party=me, settings=settings.to_dict())
     with ctx.scope("credit"):
@@ -113,16 +109,7 @@ def run_credit(
             agree_settings(ctx, settings)
         local = _Local()
         if is_data:
-            with clock.stage("load"):
-                local.load(settings, me, table, frame)
-                outcome.rows = local.rows
-            with clock.stage("psi"):
-                local.align(ctx, settings)
-                outcome.intersection = local.intersection
-                clock.say("psi", f"{local.intersection:,} customers in common")
-            with clock.stage("split"):
-                local.split(ctx, settings)
-                outcome.train_size, outcome.test_size = local.train_size, local.test_size
+            load_align_split(ctx, settings, local, table, frame, clock, outcome)
             with clock.stage("binning"):
                 local.bin(settings)
         mpc = _engine(ctx, settings)

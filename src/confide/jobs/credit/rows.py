@@ -16,14 +16,18 @@ The credit scorecard (:mod:`confide.jobs.credit.pipeline`) and the boosting job
    ``split_seed``) and sends the test rows' positions to the feature owners (declared in
    :data:`SPLIT_DISCLOSURE`).
 
-Each job's settings class satisfies :class:`RowSettings`. Nothing in :class:`AlignedRows`
-leaves its party except the split's positions.
+A job's entry reads this party's table from its inputs (:func:`party_table`) and checks that
+exactly the data parties gave one (:func:`holds_data`); :func:`load_align_split` runs steps 2
+to 4 as timed stages and records their sizes in the job's outcome. Each job's settings class
+satisfies :class:`RowSettings`. Nothing in :class:`AlignedRows` leaves its party except the
+split's positions.
 """
 
 from __future__ import annotations
 
 import secrets
-from typing import Protocol, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -31,7 +35,9 @@ import pandas as pd
 from confide import psi
 from confide.errors import ConfigError, ProtocolError
 from confide.jobs.credit.settings import PartyTable
+from confide.jobs.credit.stages import StageClock
 from confide.jobs.credit.tables import feature_columns, labels_of, read_table
+from confide.jobs.vertical.outcome import VerticalOutcome
 from confide.runtime.context import Context
 from confide.runtime.disclosure import Disclosure
 
@@ -41,7 +47,10 @@ __all__ = [
     "RowSettings",
     "agree_settings",
     "check_parties",
+    "holds_data",
+    "load_align_split",
     "needed",
+    "party_table",
     "wire_ids",
 ]
 
@@ -92,6 +101,30 @@ def check_parties(ctx: Context, settings: RowSettings) -> None:
             f"the job's parties {sorted(ctx.parties)} are not the settings' "
             f"{sorted(settings.parties)}"
         )
+
+
+def party_table(inputs: Mapping[str, Any]) -> PartyTable | None:
+    """This party's table from a job's ``inputs`` (``{"settings": ..., "table": ...}``)."""
+    raw_table = inputs.get("table")
+    return PartyTable.from_dict(raw_table) if raw_table is not None else None
+
+
+def holds_data(
+    ctx: Context,
+    settings: RowSettings,
+    table: PartyTable | None,
+    frame: pd.DataFrame | None,
+) -> bool:
+    """Whether this party holds data in the job, once the parties are checked
+    (:func:`check_parties`); a data party must give its table, any other none."""
+    check_parties(ctx, settings)
+    me = ctx.party
+    is_data = me in settings.data_parties
+    if is_data and table is None and frame is None:
+        raise ConfigError(f"{me!r} is a data party of the job and must give its table")
+    if not is_data and (table is not None or frame is not None):
+        raise ConfigError(f"{me!r} holds no data in this job and must not give a table")
+    return is_data
 
 
 def agree_settings(ctx: Context, settings: RowSettings) -> None:
@@ -217,3 +250,30 @@ class AlignedRows:
         """The aligned ids of the training rows and of the test rows, as wire values."""
         ids = self.table[id_column].to_numpy()
         return wire_ids(ids[~self.test_mask]), wire_ids(ids[self.test_mask])
+
+
+def load_align_split(
+    ctx: Context,
+    settings: RowSettings,
+    rows: AlignedRows,
+    table: PartyTable | None,
+    frame: pd.DataFrame | None,
+    clock: StageClock,
+    outcome: VerticalOutcome,
+    *,
+    encode: Callable[[AlignedRows], None] | None = None,
+) -> None:
+    """Steps 2 to 4 for this data party as the stages ``load``, ``psi`` and ``split``, their
+    sizes into ``outcome``; ``encode(rows)`` runs in ``load`` once the table is read."""
+    with clock.stage("load"):
+        rows.load(settings, ctx.party, table, frame)
+        if encode is not None:
+            encode(rows)
+        outcome.rows = rows.rows
+    with clock.stage("psi"):
+        rows.align(ctx, settings)
+        outcome.intersection = rows.intersection
+        clock.say("psi", f"{rows.intersection:,} customers in common")
+    with clock.stage("split"):
+        rows.split(ctx, settings)
+        outcome.train_size, outcome.test_size = rows.train_size, rows.test_size

@@ -3,18 +3,18 @@
 Every party of the job passes the same :class:`CreditSettings` (the first round of the job
 checks it, so a party with other settings is refused before any data is read). Each data
 party also passes where its own table is (:class:`PartyTable`). Both travel through the wire
-format as plain dicts (:meth:`CreditSettings.to_dict` / :meth:`CreditSettings.from_dict`).
+format as plain dicts (:meth:`CreditSettings.to_dict` / :meth:`CreditSettings.from_dict`,
+from :class:`~confide.jobs.vertical.VerticalSettings`, which holds what both jobs' settings share).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from confide.errors import ConfigError
+from confide.jobs.vertical.settings import VerticalSettings
 
 __all__ = ["BINNING_METHODS", "CreditSettings", "PartyTable"]
 
@@ -22,24 +22,19 @@ BINNING_METHODS = ("quantile", "equal_width")
 
 
 @dataclass(frozen=True)
-class CreditSettings:
+class CreditSettings(VerticalSettings):
     """The job's parameters (see each field's comment); checked when made.
 
     ``label_holder`` holds the label column and receives the scores; ``feature_owners`` are the
     other data parties; ``dealer`` is the compute helper that deals correlated randomness
     (required with two data parties, where the engine is semi2k; with three data parties the
-    engine is aby3 and ``dealer`` must be ``None``).
+    engine is aby3 and ``dealer`` must be ``None``). The parties, the columns, the split and
+    the wire form are :class:`~confide.jobs.vertical.VerticalSettings`'.
     """
 
-    label_holder: str = "bank"
-    feature_owners: tuple[str, ...] = ("platform",)
+    KIND: ClassVar[str] = "credit settings"
+
     dealer: str | None = "dealer"
-    id_column: str = "id"
-    label_column: str = "default"
-    #: Share of the intersection kept aside for the test metrics (drawn by the label holder).
-    test_fraction: float = 0.3
-    #: Seed of the train/test split; ``None`` draws a fresh one at the label holder.
-    split_seed: int | None = None
     binning: str = "quantile"
     n_bins: int = 10
     #: Smallest share of training rows in a bin; smaller bins are merged into a neighbour.
@@ -66,25 +61,15 @@ class CreditSettings:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        owners = tuple(self.feature_owners)
-        object.__setattr__(self, "feature_owners", owners)
-        if not owners:
-            raise ConfigError("a credit job needs at least one feature owner besides the bank")
-        data = (self.label_holder, *owners)
-        if len(set(data)) != len(data):
-            raise ConfigError(f"data parties repeat: {list(data)}")
+        self._check_parties("credit")
+        owners = self.feature_owners
         if len(owners) > 2:
             raise ConfigError("a credit job takes two or three data parties")
         if len(owners) == 1 and self.dealer is None:
             raise ConfigError("two data parties need a dealer (a compute-helper party)")
         if len(owners) == 2 and self.dealer is not None:
             raise ConfigError("three data parties run aby3 without a dealer: set dealer to None")
-        if self.dealer is not None and self.dealer in data:
-            raise ConfigError(f"the dealer {self.dealer!r} must not be a data party")
-        if self.id_column == self.label_column:
-            raise ConfigError("the id column and the label column must differ")
-        if not 0.0 < self.test_fraction < 1.0:
-            raise ConfigError(f"test_fraction must lie in (0, 1), got {self.test_fraction}")
+        self._check_rows()
         if self.binning not in BINNING_METHODS:
             raise ConfigError(f"binning must be one of {BINNING_METHODS}, got {self.binning!r}")
         if not 2 <= self.n_bins <= 100:
@@ -99,53 +84,14 @@ class CreditSettings:
         for name in ("learning_rate", "pdo", "base_odds"):
             if not float(getattr(self, name)) > 0:
                 raise ConfigError(f"{name} must be > 0")
-        if self.psi_protocol not in ("auto", "ecdh", "kkrt"):
-            raise ConfigError(f"psi_protocol must be auto, ecdh or kkrt, got {self.psi_protocol!r}")
-        if self.psi_protocol == "kkrt" and len(owners) > 1:
-            raise ConfigError("KKRT PSI takes two data parties only: use ecdh")
+        self._check_psi(self.psi_protocol)
         if self.l2 < 0:
             raise ConfigError(f"l2 must be >= 0, got {self.l2}")
 
     @property
-    def data_parties(self) -> tuple[str, ...]:
-        """The label holder, then the feature owners."""
-        return (self.label_holder, *self.feature_owners)
-
-    @property
-    def parties(self) -> tuple[str, ...]:
-        """Every party of the job: the data parties, then the dealer if any."""
-        return self.data_parties + ((self.dealer,) if self.dealer is not None else ())
-
-    @property
     def psi(self) -> str:
         """The PSI protocol the job runs (``"auto"`` resolved)."""
-        if self.psi_protocol != "auto":
-            return self.psi_protocol
-        return "kkrt" if len(self.data_parties) == 2 else "ecdh"
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain values for the wire format (tuples become lists)."""
-        out = asdict(self)
-        out["feature_owners"] = list(self.feature_owners)
-        out["extra"] = dict(self.extra)
-        return out
-
-    @classmethod
-    def from_dict(cls, values: Mapping[str, Any]) -> CreditSettings:
-        """The inverse of :meth:`to_dict`; unknown keys are an error."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ConfigError(f"unknown credit settings: {unknown}")
-        kwargs = dict(values)
-        if "feature_owners" in kwargs:
-            kwargs["feature_owners"] = tuple(kwargs["feature_owners"])
-        return cls(**kwargs)
-
-    def fingerprint(self) -> str:
-        """SHA-256 of the canonical JSON of the settings: what the parties compare first."""
-        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+        return self._resolve_psi(self.psi_protocol)
 
 
 @dataclass(frozen=True)
