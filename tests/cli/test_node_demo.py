@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from confide.audit import EventType, read_log
 from confide.cli.app import app
 from confide.cli.node_demo import (
     DENIED_COLUMN,
     PARTIES,
+    Execution,
     boost_spec,
     credit_spec,
     dataset_policy,
@@ -25,6 +27,7 @@ from confide.jobs.boost import BoostJobSettings
 from confide.jobs.credit import CreditSettings
 from confide.node import AdminClient, NodeUnreachable, load_config
 from confide.policy import Dataset, Usage, evaluate, parse_job, parse_policy
+from confide.tee import SIMULATION_TRUST, is_tee_job
 
 _PLATFORM = ["id", "age", "income", DENIED_COLUMN]
 
@@ -52,6 +55,45 @@ def test_the_policies_allow_the_boosting_job_and_refuse_the_denied_column() -> N
     assert evaluate(policy, allowed, dataset, Usage(0), now).allowed
     forbidden = parse_job(boost_spec("no", settings, dict(reads, platform=_PLATFORM)))
     assert not evaluate(policy, forbidden, dataset, Usage(0), now).allowed
+
+
+def test_the_enclave_job_is_the_same_spec_with_execution_tee() -> None:
+    reads = {"bank": ["id", "default", "utilisation"], "platform": ["id", "age", "income"]}
+    mpc = parse_job(credit_spec("j", CreditSettings(), reads))
+    tee = parse_job(credit_spec("j", CreditSettings(), reads, execution=Execution.TEE))
+    assert not is_tee_job(mpc) and is_tee_job(tee)
+    assert {k: v for k, v in tee.steps[0].params.items() if k != "execution"} == dict(
+        mpc.steps[0].params
+    )
+    assert tee.steps[0].reads == mpc.steps[0].reads and tee.parties == mpc.parties
+    policy = parse_policy(dataset_policy("features", measurements=("ab" * 32,)))
+    assert policy.enclave_measurements == frozenset({"ab" * 32})
+
+
+def test_demo_nodes_runs_the_job_in_the_dealers_enclave(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    args = ["demo-nodes", "--execution", "tee", "--rows", "2000", "--epochs", "3"]
+    result = CliRunner().invoke(app, [*args, "--timeout", "30", "--out", str(out)])
+    text = result.output.replace("\n", " ")
+    assert result.exit_code == 0, result.output
+    summary = re.search(r"^AUC (\S+)  KS (\S+)  Gini", result.output, re.MULTILINE)
+    assert summary is not None, result.output
+    assert 0.6 < float(summary.group(1)) <= 1.0
+    assert re.search(r"^1,600 customers in common;", result.output, re.MULTILINE)
+    page = (out / "credit-report.html").read_text()
+    HTMLParser().feed(page)
+    assert SIMULATION_TRUST in page and "Who learned what" in page
+    # The dealer's node handled ciphertexts only; each provider released its key once.
+    jobs = list((out / "dealer" / "state" / "tee").iterdir())
+    assert len(jobs) == 1 and sorted(p.suffix for p in jobs[0].iterdir()).count(".sealed") == 2
+    for party in ("bank", "platform"):
+        events = [e.event for e in read_log(out / party / "audit.jsonl")]
+        assert events.count(EventType.KEY_RELEASED) == 1, party
+    assert text.count(f"reads column '{DENIED_COLUMN}'") == len(PARTIES)
+    for party in PARTIES:
+        client = AdminClient.from_config(load_config(out / party / "node.yaml"), timeout=2.0)
+        with pytest.raises(NodeUnreachable):
+            client.node()
 
 
 def test_demo_nodes_runs_the_boosting_job(tmp_path: Path) -> None:

@@ -20,13 +20,7 @@ from confide.datasets.credit import (
     TAIWAN_PLATFORM_COLUMNS,
 )
 from confide.errors import ConfigError
-
-CREDIT_CSV = (
-    Path(__file__).resolve().parents[3] / "shared" / "data" / "uci_taiwan_default_credit_card.csv"
-)
-needs_credit_data = pytest.mark.skipif(
-    not CREDIT_CSV.exists(), reason=f"credit data not found at {CREDIT_CSV}"
-)
+from tests.credit_data import CREDIT_CSV, needs_credit_data
 
 #: How much better both parties together must rank than either alone (test AUC).
 JOINT_GAIN = 0.03

@@ -7,12 +7,13 @@ platform and the enclave image at the host, the platform's public quoting key an
 receivers' public output keys at each provider, and each receiver's private output key. Each
 provider registers its table of :func:`~tests.tee.helpers.credit_frames` (as CSV) with a policy
 that allows :data:`~tests.tee.helpers.JOB` in enclaves of the image's measurement, approved
-automatically. The host contributes no dataset, so its operator approves (:meth:`approve`).
+automatically (``policy_changes`` overrides fields of that policy, to allow other jobs). The
+host contributes no dataset, so its operator approves (:meth:`approve`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ class TeeCluster(Cluster):
 
     image: EnclaveImage | None = None
     rows: int = 800
+    policy_changes: dict[str, Any] = field(default_factory=dict)
 
     def setup(self) -> None:
         assert self.image is not None
@@ -96,7 +98,7 @@ class TeeCluster(Cluster):
         """The providers' policy: the job, in enclaves of ``measurements`` (the image's)."""
         assert self.image is not None
         listed = [self.image.measurement] if measurements is None else measurements
-        return policy_for(dataset, listed, approval="auto")
+        return policy_for(dataset, listed, **{"approval": "auto", **self.policy_changes})
 
     def set_policy(self, party: str, policy: DatasetPolicy) -> None:
         """Replace the policy of ``party``'s dataset while its daemon runs."""

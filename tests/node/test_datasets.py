@@ -21,9 +21,7 @@ from confide.node import (
     NotFound,
     SourceKind,
 )
-
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-CREDIT = DATA / "uci_taiwan_default_credit_card.csv"
+from tests.credit_data import CREDIT_CSV as CREDIT
 
 
 def loans(rows: int = 40) -> pd.DataFrame:

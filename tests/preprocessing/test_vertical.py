@@ -8,7 +8,6 @@ plaintext counts must be equal and IVs equal to 1e-12.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,10 +29,9 @@ from confide.preprocessing import (
     woe_transform,
 )
 from confide.runtime import Context, Role, simulate
+from tests.credit_data import CREDIT_CSV
 
 IV_TOL = 1e-12
-CREDIT = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-CREDIT_CSV = CREDIT / "uci_taiwan_default_credit_card.csv"
 ROLES = {"dealer": [Role.COMPUTE_HELPER]}
 BANK_FEATURES = ["months_on_book", "utilisation", "past_delinquencies", "payment_ratio"]
 PLATFORM_FEATURES = ["age", "income", "employment_type", "inquiries_6m"]

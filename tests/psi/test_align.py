@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,9 +12,7 @@ from confide import psi
 from confide.errors import ConfigError, PartyFailed, ProtocolError
 from confide.psi.align import PsiResult, agreed_order, aligned_frame, aligned_rows
 from confide.runtime import Context, simulate
-
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-CREDIT = DATA / "uci_taiwan_default_credit_card.csv"
+from tests.credit_data import CREDIT_CSV as CREDIT
 
 
 def align_job(ctx: Context, spec: dict[str, Any]) -> pd.DataFrame | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -12,14 +10,11 @@ from confide.errors import PartyFailed
 from confide.runtime import launch, simulate
 from confide.stats import JointStatistics, joint_statistics, plaintext_statistics
 from confide.stats.joint import joint_statistics_job
+from tests.credit_data import CREDIT_CSV
 
 #: Relative tolerance of secure vs plaintext results: fixed point with 40 fractional bits on
 #: float64 local sums leaves errors near 1e-13; 1e-9 gives room without hiding a real bug.
 RTOL = 1e-9
-
-CREDIT_CSV = (
-    Path(__file__).resolve().parents[3] / "shared" / "data" / ("uci_taiwan_default_credit_card.csv")
-)
 
 
 def assert_equal_stats(secure: JointStatistics, plain: JointStatistics) -> None:

@@ -74,7 +74,7 @@ def test_bad_requests_are_answered_not_raised(platform: SimulatedPlatform) -> No
 def test_an_unexpected_failure_names_its_type_only(
     platform: SimulatedPlatform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def leaky(*args: Any) -> None:
+    def leaky(*args: Any, **kwargs: Any) -> None:
         raise ValueError("income 123456.78 of C000001 is odd")
 
     monkeypatch.setattr(app_module, "run_components", leaky)

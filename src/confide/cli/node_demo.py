@@ -5,6 +5,15 @@ regression); ``--model boost`` runs ``credit.boost`` (vertical SecureBoost, whic
 dealer: the dealer's node approves and only checks the settings) and writes
 ``boost-report.html`` instead of ``credit-report.html``.
 
+``--execution tee`` submits the same spec with ``execution: tee`` on its step: the dealer, which
+holds no data, hosts the job's simulated enclave (:mod:`confide.node.tee_run`). The demo builds
+the enclave image from the installed Confide and measures it, makes the dealer's simulated
+platform (its quoting key) and an output key for each of the bank and the platform; the data
+parties' nodes pin the platform's public quoting key and both output keys, and their policies
+list the image's measurement (``enclave_measurements``). The report's title and disclosure list
+state the trust assumption, *simulation: no hardware protection*. ``--execution mpc`` (the
+default) runs the job by MPC among the nodes, as ``make demo`` does.
+
 Where ``confide demo`` launches the job's code directly, this demo goes the way an organisation
 would: in ``--out`` it makes a federation of ``bank``, ``platform`` and ``dealer`` on free
 loopback ports, a node config and a state folder (SQLite) per party, and generates the built-in
@@ -72,11 +81,22 @@ from confide.node.client import NodeUnreachable
 from confide.policy import load_policy
 from confide.report import CreditReport, boost_job_report, credit_job_report, write_html
 from confide.runtime.launcher import free_ports
+from confide.tee import (
+    EXECUTION,
+    SIMULATION_TRUST,
+    TEE,
+    EnclaveImage,
+    ReceiverKey,
+    SimulatedPlatform,
+    build_image,
+)
 
 __all__ = [
     "DENIED_COLUMN",
     "PARTIES",
     "DemoModel",
+    "DemoNodes",
+    "Execution",
     "boost_spec",
     "credit_spec",
     "dataset_policy",
@@ -87,6 +107,11 @@ __all__ = [
 PARTIES = ("bank", "platform", "dealer")
 #: Each data party's dataset name.
 DATASETS = {"bank": "loans", "platform": "features"}
+#: The party whose node hosts the enclave with ``--execution tee``: the dealer, which holds no data.
+ENCLAVE_HOST = "dealer"
+#: The reports' titles (with the trust assumption added for an enclave job).
+CREDIT_TITLE = "Credit scorecard: vertical logistic regression on WOE features"
+BOOST_TITLE = "Credit risk: vertical SecureBoost (gradient boosted trees)"
 #: The platform's column that its policy denies (the second job reads it and is refused).
 DENIED_COLUMN = "region"
 
@@ -109,6 +134,13 @@ class DemoModel(str, enum.Enum):
     BOOST = "boost"
 
 
+class Execution(str, enum.Enum):
+    """Where the demo's job runs: by MPC among the nodes, or in the dealer's enclave."""
+
+    MPC = "mpc"
+    TEE = "tee"
+
+
 class DemoFailed(ConfideError):
     """The demo could not complete (a daemon died, a job failed or was not refused)."""
 
@@ -116,9 +148,11 @@ class DemoFailed(ConfideError):
 # -- the job specs and policies ---------------------------------------------------------------
 
 
-def dataset_policy(dataset: str, *, deny: tuple[str, ...] = ()) -> str:
+def dataset_policy(
+    dataset: str, *, deny: tuple[str, ...] = (), measurements: tuple[str, ...] = ()
+) -> str:
     """The usage policy (YAML) of a demo dataset: the credit jobs (scorecard or boosted trees),
-    scores to the bank only."""
+    scores to the bank only; ``measurements``: the enclaves its key may be released to."""
     data: dict[str, Any] = {
         "dataset": dataset,
         "parties": list(PARTIES),
@@ -128,6 +162,8 @@ def dataset_policy(dataset: str, *, deny: tuple[str, ...] = ()) -> str:
     }
     if deny:
         data["columns"] = {"deny": list(deny)}
+    if measurements:
+        data["enclave_measurements"] = list(measurements)
     return yaml.safe_dump(data, sort_keys=False)
 
 
@@ -135,20 +171,31 @@ def credit_spec(
     name: str,
     settings: CreditSettings,
     reads: dict[str, list[str]],
+    *,
+    execution: Execution = Execution.MPC,
 ) -> str:
-    """The credit job (YAML) as the bank submits it; ``reads`` maps a data party to columns."""
+    """The credit job (YAML) as the bank submits it; ``reads`` maps a data party to columns;
+    ``execution`` tee adds ``execution: tee`` to the step (the dealer hosts the enclave)."""
     params = settings.to_dict()
     params["feature_owners"] = list(settings.feature_owners)
-    return _spec(name, "scorecard", COMPONENT, params, reads)
+    return _spec(name, "scorecard", COMPONENT, _with(params, execution), reads, settings.dealer)
 
 
 def boost_spec(
     name: str,
     settings: BoostJobSettings,
     reads: dict[str, list[str]],
+    *,
+    execution: Execution = Execution.MPC,
 ) -> str:
-    """The boosting job (YAML) as the bank submits it; ``reads`` maps a data party to columns."""
-    return _spec(name, "boost", BOOST_COMPONENT, settings.to_dict(), reads)
+    """The boosting job (YAML) as the bank submits it; ``reads`` maps a data party to columns;
+    ``execution`` as for :func:`credit_spec`."""
+    params = _with(settings.to_dict(), execution)
+    return _spec(name, "boost", BOOST_COMPONENT, params, reads, settings.dealer)
+
+
+def _with(params: dict[str, Any], execution: Execution) -> dict[str, Any]:
+    return {**params, EXECUTION: TEE} if execution is Execution.TEE else params
 
 
 def _spec(
@@ -157,14 +204,17 @@ def _spec(
     component: str,
     params: dict[str, Any],
     reads: dict[str, list[str]],
+    helper: str | None,
 ) -> str:
+    parties: dict[str, list[str]] = {
+        "bank": ["data_provider", "task_initiator", "result_receiver"],
+        "platform": ["data_provider", "result_receiver"],
+    }
+    if helper is not None:
+        parties[helper] = ["compute_helper"]
     spec = {
         "name": name,
-        "parties": {
-            "bank": ["data_provider", "task_initiator", "result_receiver"],
-            "platform": ["data_provider", "result_receiver"],
-            "dealer": ["compute_helper"],
-        },
+        "parties": parties,
         "datasets": {party: [dataset] for party, dataset in DATASETS.items()},
         "steps": [
             {
@@ -186,19 +236,47 @@ def _spec(
 
 
 @dataclass
-class _Nodes:
+class DemoNodes:
     """The demo's node configs and daemon processes, in ``folder``."""
 
     folder: Path
     receive_timeout: float
     configs: dict[str, Path] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    image: EnclaveImage | None = None
 
     def home(self, party: str) -> Path:
         return self.folder / party
 
+    def prepare_enclave(self) -> EnclaveImage:
+        """The dealer's enclave: the measured image, its simulated platform, and the data
+        parties' output keys (written here; the configs name them)."""
+        self.home(ENCLAVE_HOST).mkdir(mode=0o700)
+        self.image = build_image(self.folder / ENCLAVE_HOST / "enclave-image")
+        SimulatedPlatform.create(self.folder / ENCLAVE_HOST / "platform")
+        keys = self.folder / "output-keys"
+        keys.mkdir()
+        for party in DATASETS:
+            ReceiverKey.generate().save(keys / f"{party}.key", keys / f"{party}.pub")
+        return self.image
+
+    def _tee_section(self, party: str) -> dict[str, Any]:
+        """The ``tee`` section of ``party``'s config (enclave jobs only)."""
+        host = self.folder / ENCLAVE_HOST
+        if party == ENCLAVE_HOST:
+            image = needed_image(self.image)
+            return {"enclave": {"image": str(image.path), "platform": str(host / "platform")}}
+        keys = self.folder / "output-keys"
+        platform = SimulatedPlatform.open(host / "platform")
+        return {
+            "platform_keys": [str(platform.public_key_path)],
+            "receiver_keys": {p: str(keys / f"{p}.pub") for p in DATASETS},
+            "output_key": str(keys / f"{party}.key"),
+        }
+
     def write_configs(self) -> None:
-        """A federation on free loopback ports; a config and a state folder per party."""
+        """A federation on free loopback ports; a config and a state folder per party (and,
+        with an enclave prepared, each one's ``tee`` section)."""
         ports = free_ports(2 * len(PARTIES))
         fed_path = init_federation(
             PARTIES, self.folder / "federation", ports=ports[: len(PARTIES)], name="demo"
@@ -206,9 +284,9 @@ class _Nodes:
         federation = Federation.load(fed_path)
         for party, admin_port in zip(PARTIES, ports[len(PARTIES) :], strict=True):
             home = self.home(party)
-            home.mkdir(mode=0o700)
+            home.mkdir(mode=0o700, exist_ok=True)
             key, cert = identity_paths(fed_path, party)
-            config = {
+            config: dict[str, Any] = {
                 "party": party,
                 "federation": str(fed_path.resolve()),
                 "identity": {"key": str(key.resolve()), "certificate": str(cert.resolve())},
@@ -216,6 +294,8 @@ class _Nodes:
                 "admin": {"host": "127.0.0.1", "port": admin_port},
                 "peer": {"listen": federation.address(party)},
             }
+            if self.image is not None:
+                config["tee"] = self._tee_section(party)
             path = home / "node.yaml"
             path.write_text(yaml.safe_dump(config, sort_keys=False))
             self.configs[party] = path
@@ -290,6 +370,13 @@ class _Nodes:
         return out
 
 
+def needed_image(image: EnclaveImage | None) -> EnclaveImage:
+    """``image``, or :class:`DemoFailed` if the enclave was not prepared."""
+    if image is None:
+        raise DemoFailed("the enclave image was not built")
+    return image
+
+
 def _wait(condition: Callable[[], Any], timeout: float, what: str) -> Any:
     deadline = time.monotonic() + timeout
     while True:
@@ -318,14 +405,14 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 # -- following jobs -----------------------------------------------------------------------------
 
 
-def _job_at(nodes: _Nodes, party: str, job_id: str) -> dict[str, Any] | None:
+def _job_at(nodes: DemoNodes, party: str, job_id: str) -> dict[str, Any] | None:
     try:
         return nodes.client(party).job(job_id)
     except NotFound:
         return None
 
 
-def _approve_as_dealer(nodes: _Nodes, job_id: str, err: Console) -> None:
+def _approve_as_dealer(nodes: DemoNodes, job_id: str, err: Console) -> None:
     """The dealer's operator approves the job once its node holds it."""
 
     def held() -> dict[str, Any] | None:
@@ -340,7 +427,7 @@ def _approve_as_dealer(nodes: _Nodes, job_id: str, err: Console) -> None:
     )
 
 
-def _follow(nodes: _Nodes, job_id: str, err: Console) -> dict[str, Any]:
+def _follow(nodes: DemoNodes, job_id: str, err: Console) -> dict[str, Any]:
     """Print every node's new job log lines until the bank's job ends; its final detail."""
     after: dict[str, int | None] = dict.fromkeys(PARTIES)
     ended: dict[str, Any] | None = None
@@ -372,7 +459,7 @@ def _outcome(value: dict[str, Any]) -> CreditOutcome:
     return CreditOutcome.from_dict(values)
 
 
-def _refusals(nodes: _Nodes, job_id: str) -> dict[str, dict[str, Any]]:
+def _refusals(nodes: DemoNodes, job_id: str) -> dict[str, dict[str, Any]]:
     """Every node's view of the job once it has ended there."""
 
     def ended_everywhere() -> dict[str, dict[str, Any]] | None:
@@ -417,15 +504,26 @@ def demo_nodes(
     timeout: Annotated[
         float, typer.Option(min=5.0, help="Receive deadline of each node's jobs, seconds.")
     ] = 120.0,
+    execution: Annotated[
+        Execution,
+        typer.Option(
+            help="mpc: the job runs by MPC among the nodes; tee: in a simulated enclave that "
+            "the dealer's node hosts (simulation: no hardware protection)."
+        ),
+    ] = Execution.MPC,
 ) -> None:
     """Run the credit job through three node daemons (bank, platform, dealer) on loopback."""
     err = Console(stderr=True)
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
-    for stale in ("federation", *PARTIES):  # an earlier run's nodes: the demo's own folders
+    for stale in (
+        "federation",
+        "output-keys",
+        *PARTIES,
+    ):  # an earlier run's nodes: the demo's own folders
         shutil.rmtree(out / stale, ignore_errors=True)
-    nodes = _Nodes(out.resolve(), receive_timeout=timeout)
-    job = _DemoJob(model, seed=seed, epochs=epochs, trees=trees, depth=depth)
+    nodes = DemoNodes(out.resolve(), receive_timeout=timeout)
+    job = _DemoJob(model, seed=seed, epochs=epochs, trees=trees, depth=depth, execution=execution)
     try:
         with _sigterm_as_interrupt():
             _run(nodes, err, job, rows=rows, overlap=overlap, seed=seed)
@@ -452,6 +550,7 @@ class _DemoJob:
     epochs: int
     trees: int
     depth: int
+    execution: Execution = Execution.MPC
 
     @property
     def step(self) -> str:
@@ -459,7 +558,16 @@ class _DemoJob:
 
     @property
     def what(self) -> str:
-        return "boosting job" if self.model is DemoModel.BOOST else "credit job"
+        job = "boosting job" if self.model is DemoModel.BOOST else "credit job"
+        return f"{job} (in the dealer's enclave)" if self.execution is Execution.TEE else job
+
+    def title(self) -> str:
+        """The report's title, with the enclave's trust assumption for an enclave job."""
+        boost = self.model is DemoModel.BOOST
+        if self.execution is Execution.TEE:
+            model = "gradient boosted trees" if boost else "logistic regression on WOE features"
+            return f"Credit risk: {model} in an enclave ({SIMULATION_TRUST})"
+        return BOOST_TITLE if boost else CREDIT_TITLE
 
     def spec(self, name: str, id_column: str, label_column: str, reads: dict[str, Any]) -> str:
         if self.model is DemoModel.BOOST:
@@ -471,25 +579,25 @@ class _DemoJob:
                 n_estimators=self.trees,
                 max_depth=self.depth,
             )
-            return boost_spec(name, settings, reads)
+            return boost_spec(name, settings, reads, execution=self.execution)
         credit = CreditSettings(
             id_column=id_column, label_column=label_column, split_seed=self.seed, epochs=self.epochs
         )
-        return credit_spec(name, credit, reads)
+        return credit_spec(name, credit, reads, execution=self.execution)
 
     def report(self, value: dict[str, Any], job_id: str, started_at: datetime) -> _Result:
         """The report, its file name and the summary, from the bank's result."""
         if self.model is DemoModel.BOOST:
             boost = BoostOutcome.from_dict(value)
             return _Result(
-                boost_job_report(boost, job_id=job_id, started_at=started_at),
+                boost_job_report(boost, job_id=job_id, started_at=started_at, title=self.title()),
                 "boost-report.html",
                 f"{boost.intersection:,} customers in common; {boost.n_trees} trees",
                 boost.metrics["test"],
             )
         credit = _outcome(value)
         return _Result(
-            credit_job_report(credit, job_id=job_id, started_at=started_at),
+            credit_job_report(credit, job_id=job_id, started_at=started_at, title=self.title()),
             "credit-report.html",
             f"{credit.intersection:,} customers in common; {len(credit.selected)} of "
             f"{len(credit.iv)} features kept by IV",
@@ -508,20 +616,33 @@ class _Result:
 
 
 def _run(
-    nodes: _Nodes, err: Console, job: _DemoJob, *, rows: int, overlap: float, seed: int
+    nodes: DemoNodes, err: Console, job: _DemoJob, *, rows: int, overlap: float, seed: int
 ) -> None:
     data = vertical_credit(rows, overlap=overlap, seed=seed)
     err.print(
         f"[bold]Confide nodes demo[/]: {rows:,} customers at the bank and {rows:,} at the "
         f"platform ({overlap:.0%} in common); nodes in {nodes.folder}/"
     )
+    measurements: tuple[str, ...] = ()
+    if job.execution is Execution.TEE:
+        image = nodes.prepare_enclave()
+        measurements = (image.measurement,)
+        err.print(
+            f"enclave image built and measured: {image.measurement} ({SIMULATION_TRUST}); "
+            "the dealer hosts it, the bank and the platform pin its platform key"
+        )
     nodes.write_configs()
-    nodes.register("bank", data.bank, data.id_column, dataset_policy(DATASETS["bank"]))
+    nodes.register(
+        "bank",
+        data.bank,
+        data.id_column,
+        dataset_policy(DATASETS["bank"], measurements=measurements),
+    )
     nodes.register(
         "platform",
         data.platform,
         data.id_column,
-        dataset_policy(DATASETS["platform"], deny=(DENIED_COLUMN,)),
+        dataset_policy(DATASETS["platform"], deny=(DENIED_COLUMN,), measurements=measurements),
     )
     err.print(
         f"datasets registered with usage policies (the platform's denies {DENIED_COLUMN!r}); "
@@ -570,7 +691,7 @@ def _print_summary(result: _Result, elapsed: float, path: Path) -> None:
     out.print(f"report: {path.resolve()}", soft_wrap=True)
 
 
-def _print_audit(nodes: _Nodes, err: Console) -> None:
+def _print_audit(nodes: DemoNodes, err: Console) -> None:
     for party in PARTIES:
         try:
             log = nodes.export_audit(party)

@@ -29,6 +29,10 @@ honour. :func:`default_registry` returns a fresh registry holding them; a node m
     The same job with vertical SecureBoost in place of WOE and logistic regression
     (:mod:`confide.jobs.boost.component`): PSI, split, training under the label holder's HE key,
     scores to the label holder, feature importance per owner.
+
+With ``execution: tee`` in its ``params``, a ``credit.scorecard`` or ``credit.boost`` step runs
+in an enclave instead (:mod:`confide.tee.credit_jobs`, through :mod:`confide.node.tee_run`),
+with the same parameters, reads and outputs.
 """
 
 from __future__ import annotations

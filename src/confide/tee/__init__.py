@@ -41,12 +41,16 @@ three places, each for a reason:
   :mod:`.sealing` import ``policy`` (job specs, usage policies and name checks): a key is
   released for an approved spec under the dataset's own policy, so the key release must read
   both; nothing in ``policy`` imports ``tee``;
+- :mod:`.credit_jobs` imports ``jobs`` (the credit jobs' settings, outcomes, spec checks and
+  feature encoding) and ``psi`` (only the id digests that order the rows): the node's
+  ``credit.scorecard`` and ``credit.boost`` run in the enclave with ``execution: tee``, with the
+  very parameters, checks and outputs of their MPC form, so that one spec selects either;
 - :mod:`.release` and :mod:`.demo` import ``audit`` (the log, to record each release and
   refusal), :mod:`.attestation` and :mod:`.app` only its field checks (hashes, job ids).
 
-No ``tee`` module imports ``node``, ``jobs`` or ``cli``: the node drives ``tee``, never the
-other way round. The enclave image holds only what :mod:`.app` imports
-(:mod:`.measurement`), so these imports are part of what providers measure.
+No ``tee`` module imports ``node`` or ``cli``: the node drives ``tee``, never the other way
+round (and nothing in ``jobs`` imports ``tee``). The enclave image holds only what :mod:`.app`
+imports (:mod:`.measurement`), so these imports are part of what providers measure.
 """
 
 from confide.tee.attestation import (

@@ -51,7 +51,7 @@ from confide.tee.attestation import (
     report_data,
 )
 from confide.tee.channel import Channel
-from confide.tee.components import check_tee_spec, run_components
+from confide.tee.components import check_tee_spec, receiver_value, run_components
 from confide.tee.envelope import new_private_key, public_bytes
 from confide.tee.errors import EnclaveError
 from confide.tee.grant import KeyGrant, WrappedKey, unwrap_grant
@@ -166,12 +166,12 @@ class EnclaveApp:
         for key, grant in grants.items():
             frames[key], id_columns[key] = _open(paths[key], grant)
         opened = time.perf_counter()
-        values = run_components(spec, frames, id_columns)
+        values = run_components(spec, frames, id_columns, trust=self.trust)
         computed = time.perf_counter()
         sealed = [
             encrypt_output(
                 receivers[receiver],
-                values[(step.id, output.name)],
+                receiver_value(spec, values, step.id, output.name, receiver),
                 job_id=job_id,
                 spec_hash=session.spec_hash,
                 step=step.id,

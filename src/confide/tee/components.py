@@ -36,6 +36,15 @@ Components (``params`` besides ``execution``; output kinds each makes):
     :class:`~confide.ml.boost.PlainBoost` (the twin of SecureBoost). Outputs as
     ``ml.logistic_regression``; the model is the whole model (every split and leaf).
 
+``credit.scorecard``, ``credit.boost``
+    The node's credit jobs (:mod:`confide.node.components`), run here in plaintext instead of
+    by MPC when their step sets ``execution: tee`` (:mod:`confide.tee.credit_jobs`): the same
+    ``params`` (``CreditSettings`` / ``BoostJobSettings`` fields), reads and outputs, checked
+    by the MPC component's own check. ``scores`` (to the label holder) is the dict the report
+    is made from (``CreditOutcome`` / ``BoostOutcome``); each receiver of a ``model_part`` gets
+    its own part only (:func:`receiver_value`). The same spec without ``execution: tee`` runs
+    by MPC. Such a step must be the job's only step (a job is either all enclave or all MPC).
+
 An output with ``min_group_size`` is refused (the job fails, nothing is released) when it would
 describe a smaller group: fewer rows in all for ``stats.summary``, a smaller bin for
 ``preprocessing.woe``. Errors name steps, columns and counts, never values.
@@ -71,6 +80,8 @@ from confide.preprocessing import (
     woe_transform,
 )
 from confide.runtime.disclosure import Disclosure
+from confide.tee import credit_jobs
+from confide.tee.attestation import SIMULATION_TRUST
 
 __all__ = [
     "BOOST_PARAMS",
@@ -81,6 +92,7 @@ __all__ = [
     "check_tee_spec",
     "is_tee_job",
     "join_datasets",
+    "receiver_value",
     "run_components",
 ]
 
@@ -154,7 +166,13 @@ class _Woe:
 class _Workspace:
     table: pd.DataFrame
     owners: dict[str, str]
+    frames: Mapping[tuple[str, str], pd.DataFrame]
+    id_columns: Mapping[tuple[str, str], str]
+    trust: str
     woe: dict[str, _Woe] = field(default_factory=dict)
+
+    def joined(self) -> credit_jobs.Joined:
+        return credit_jobs.Joined(self.table, _ID, self.owners, self.frames, self.id_columns)
 
     def ids(self) -> Value:
         values = self.table[_ID].to_numpy()
@@ -164,17 +182,24 @@ class _Workspace:
         return text
 
 
-Run = Callable[[_Workspace, JobSpec, Step, Mapping[str, Any]], dict[OutputKind, Value]]
+#: What a step makes: a value per output kind, or per ``(kind, receiver)`` for the kinds whose
+#: receivers each get their own value.
+Made = dict[OutputKind | tuple[OutputKind, str], Value]
+Run = Callable[[_Workspace, JobSpec, Step, Mapping[str, Any]], Made]
 
 
 @dataclass(frozen=True)
 class _Component:
+    """One enclave component; ``defaults`` ``None``: its ``check`` reads its parameters."""
+
     name: str
-    defaults: Mapping[str, object]
+    defaults: Mapping[str, object] | None
     kinds: frozenset[OutputKind]
     after_woe: bool
     run: Run
     disclosure: tuple[Disclosure, ...]
+    check: Callable[[JobSpec, Step], None] | None = None
+    per_receiver: frozenset[OutputKind] = frozenset()
 
 
 # -- the spec ----------------------------------------------------------------------------------
@@ -190,6 +215,8 @@ def _settings(component: _Component, step: Step) -> dict[str, Any]:
     params = dict(step.params)
     if params.pop(EXECUTION, None) != TEE:
         raise ConfigError(f"step {step.id!r} must set {EXECUTION}: {TEE} in an enclave job")
+    if component.defaults is None:
+        return params
     unknown = sorted(set(params) - set(component.defaults))
     if unknown:
         known = ", ".join(sorted(component.defaults)) or "none"
@@ -238,6 +265,13 @@ def check_tee_spec(spec: JobSpec) -> None:
                 f"(it runs: {', '.join(sorted(COMPONENTS))})"
             )
         settings = _settings(component, step)
+        if component.check is not None:
+            if len(spec.steps) != 1:
+                raise ConfigError(
+                    f"step {step.id!r}: {component.name} runs in the enclave as a job's only step"
+                )
+            component.check(spec, step)
+            continue
         for output in step.outputs:
             if output.kind not in component.kinds:
                 made = ", ".join(sorted(k.value for k in component.kinds))
@@ -354,22 +388,45 @@ def run_components(
     spec: JobSpec,
     frames: Mapping[tuple[str, str], pd.DataFrame],
     id_columns: Mapping[tuple[str, str], str],
+    *,
+    trust: str = SIMULATION_TRUST,
 ) -> dict[tuple[str, str], Value]:
     """Join the datasets and run every step; ``(step id, output name) -> value`` (wire values).
 
-    Deterministic given the tables and the spec (with ``split_seed`` set): the enclave and the
-    plaintext twin outside give the same values.
+    An output whose receivers each get their own value (a ``model_part`` of the credit jobs)
+    maps to ``{receiver: value}``: :func:`receiver_value` picks what one receiver gets.
+    ``trust`` is the enclave's trust assumption, which the credit jobs' outcomes carry.
+    Deterministic given the tables and the spec (with ``split_seed`` set), but for the credit
+    jobs' stage times: the enclave and the plaintext twin outside give the same values.
     """
     check_tee_spec(spec)
     table, owners = join_datasets(spec, frames, id_columns)
-    space = _Workspace(table, owners)
+    space = _Workspace(table, owners, frames, id_columns, trust)
     values: dict[tuple[str, str], Value] = {}
     for step in spec.steps:
         component = COMPONENTS[step.component]
         made = component.run(space, spec, step, _settings(component, step))
         for output in step.outputs:
-            values[(step.id, output.name)] = made[output.kind]
+            if output.kind in component.per_receiver:
+                values[(step.id, output.name)] = {
+                    r: made[(output.kind, r)] for r in output.receivers
+                }
+            else:
+                values[(step.id, output.name)] = made[output.kind]
     return values
+
+
+def receiver_value(
+    spec: JobSpec, values: Mapping[tuple[str, str], Value], step: str, output: str, receiver: str
+) -> Value:
+    """What ``receiver`` gets of output ``step.output`` among :func:`run_components`' values."""
+    value = values[(step, output)]
+    found = next(o for o in spec.step(step).outputs if o.name == output)
+    if found.kind not in COMPONENTS[spec.step(step).component].per_receiver:
+        return value
+    if not isinstance(value, dict):
+        raise ConfigError(f"output {step}.{output} holds no value per receiver")
+    return value[receiver]
 
 
 def _features(space: _Workspace, step: Step, skip: str | None = None) -> list[str]:
@@ -386,9 +443,7 @@ def _min_group(step: Step, smallest: int, what: str) -> None:
             )
 
 
-def _run_summary(
-    space: _Workspace, spec: JobSpec, step: Step, settings: Mapping[str, Any]
-) -> dict[OutputKind, Value]:
+def _run_summary(space: _Workspace, spec: JobSpec, step: Step, settings: Mapping[str, Any]) -> Made:
     table = space.table
     _min_group(step, len(table), "the table")
     columns: dict[str, Value] = {}
@@ -421,9 +476,7 @@ def _woe_dict(table: WoeTable) -> dict[str, Value]:
     }
 
 
-def _run_woe(
-    space: _Workspace, spec: JobSpec, step: Step, settings: Mapping[str, Any]
-) -> dict[OutputKind, Value]:
+def _run_woe(space: _Workspace, spec: JobSpec, step: Step, settings: Mapping[str, Any]) -> Made:
     label = str(settings["label"])
     table = space.table
     labels = check_labels(table[label].to_numpy(), len(table))
@@ -482,9 +535,7 @@ def _run_woe(
     }
 
 
-def _scored(
-    space: _Workspace, woe: _Woe, scores: npt.NDArray[np.float64]
-) -> dict[OutputKind, Value]:
+def _scored(space: _Workspace, woe: _Woe, scores: npt.NDArray[np.float64]) -> Made:
     test = woe.test
     return {
         OutputKind.SCORES: {"ids": space.ids(), "scores": scores, "test": test.copy()},
@@ -495,9 +546,7 @@ def _scored(
     }
 
 
-def _run_lr(
-    space: _Workspace, spec: JobSpec, step: Step, settings: Mapping[str, Any]
-) -> dict[OutputKind, Value]:
+def _run_lr(space: _Workspace, spec: JobSpec, step: Step, settings: Mapping[str, Any]) -> Made:
     woe = space.woe[_woe_step(spec, step).id]
     names = woe.selected
     specs = {name: woe.specs[name] for name in names}
@@ -540,9 +589,7 @@ def _boost_matrix(
     return pd.DataFrame(columns, index=table.index), encodings
 
 
-def _run_boost(
-    space: _Workspace, spec: JobSpec, step: Step, settings: Mapping[str, Any]
-) -> dict[OutputKind, Value]:
+def _run_boost(space: _Workspace, spec: JobSpec, step: Step, settings: Mapping[str, Any]) -> Made:
     woe = space.woe[_woe_step(spec, step).id]
     names = _features(space, step)
     matrix, encodings = _boost_matrix(space.table, names)
@@ -559,7 +606,20 @@ def _run_boost(
     return made
 
 
+def _run_scorecard(
+    space: _Workspace, spec: JobSpec, step: Step, settings: Mapping[str, Any]
+) -> Made:
+    return credit_jobs.run_scorecard_step(space.joined(), spec, step, space.trust)
+
+
+def _run_credit_boost(
+    space: _Workspace, spec: JobSpec, step: Step, settings: Mapping[str, Any]
+) -> Made:
+    return credit_jobs.run_boost_step(space.joined(), spec, step, space.trust)
+
+
 _MODEL_KINDS = frozenset({OutputKind.MODEL_PART, OutputKind.SCORES, OutputKind.STATISTICS})
+_CREDIT_KINDS = frozenset({OutputKind.MODEL_PART, OutputKind.SCORES})
 
 COMPONENTS: Mapping[str, _Component] = {
     c.name: c
@@ -614,6 +674,26 @@ COMPONENTS: Mapping[str, _Component] = {
                     "every joined row, or the metrics, by output kind",
                 ),
             ),
+        ),
+        _Component(
+            credit_jobs.SCORECARD,
+            None,
+            _CREDIT_KINDS,
+            False,
+            _run_scorecard,
+            credit_jobs.DISCLOSURE,
+            credit_jobs.check_scorecard_step,
+            frozenset({OutputKind.MODEL_PART}),
+        ),
+        _Component(
+            credit_jobs.BOOST,
+            None,
+            _CREDIT_KINDS,
+            False,
+            _run_credit_boost,
+            credit_jobs.DISCLOSURE,
+            credit_jobs.check_boost_step,
+            frozenset({OutputKind.MODEL_PART}),
         ),
     )
 }

@@ -15,7 +15,6 @@ Tolerances:
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,13 +27,7 @@ from confide.ml import BoostParams, PlainBoost, SecureBoost, secureboost_job
 from confide.ml.boost.binning import fit_bins
 from confide.ml.boost.model import ModelPart
 from confide.runtime import Context, launch, simulate
-
-CREDIT_CSV = (
-    Path(__file__).resolve().parents[4] / "shared" / "data" / "uci_taiwan_default_credit_card.csv"
-)
-needs_credit_data = pytest.mark.skipif(
-    not CREDIT_CSV.exists(), reason=f"credit data not found at {CREDIT_CSV}"
-)
+from tests.credit_data import CREDIT_CSV, needs_credit_data
 
 AUC_TOLERANCE = 0.005
 MLOGLOSS_TOLERANCE = 0.002

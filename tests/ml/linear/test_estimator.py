@@ -15,7 +15,6 @@ Tolerances:
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,14 +27,8 @@ from confide.errors import ConfigError
 from confide.ml.linear import PlainLogisticRegression, SecureLogisticRegression, l2_to_C
 from confide.mpc import MPC, Semi2k, TrustedDealer
 from confide.runtime import Context, Role, simulate
+from tests.credit_data import CREDIT_CSV, needs_credit_data
 from tests.ml.linear.helpers import DEALER, dataset, run
-
-CREDIT_CSV = (
-    Path(__file__).resolve().parents[4] / "shared" / "data" / "uci_taiwan_default_credit_card.csv"
-)
-needs_credit_data = pytest.mark.skipif(
-    not CREDIT_CSV.exists(), reason=f"credit data not found at {CREDIT_CSV}"
-)
 
 TWIN_TOLERANCE = 3e-4
 ACCURATE_TOLERANCE = 1e-3

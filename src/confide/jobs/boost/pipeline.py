@@ -59,7 +59,7 @@ from confide.ml.boost.secureboost import DISCLOSURE as TRAINING_DISCLOSURE
 from confide.runtime.context import Context
 from confide.runtime.disclosure import Disclosure
 
-__all__ = ["DISCLOSURE", "boost_job", "run_boost"]
+__all__ = ["DISCLOSURE", "boost_job", "first_tree", "importance_by_name", "run_boost"]
 
 DISCLOSURE = (
     Disclosure(
@@ -135,7 +135,7 @@ def _run_data_party(
     with clock.stage("share"):
         names = _share_names(ctx, settings, part)
     if me != settings.label_holder:
-        outcome.importance = _importance(part, {me: list(part.feature_names)})
+        outcome.importance = importance_by_name(part, {me: list(part.feature_names)})
         return
     with clock.stage("evaluate"):
         train_labels = needed(local.train_labels, "the training labels")
@@ -148,8 +148,8 @@ def _run_data_party(
             "train": summary(train_labels, outcome.train_scores),
             "test": summary(test_labels, outcome.test_scores),
         }
-        outcome.importance = _importance(part, names)
-        outcome.first_tree = _first_tree(part, names)
+        outcome.importance = importance_by_name(part, names)
+        outcome.first_tree = first_tree(part, names)
         test = outcome.metrics["test"]
         clock.say("evaluate", f"test AUC {test['auc']:.4f}, KS {test['ks']:.4f}")
 
@@ -200,7 +200,7 @@ def _feature_name(names: Mapping[str, list[str]], owner: str, index: int) -> str
     return known[index] if index < len(known) else f"feature {index}"
 
 
-def _importance(part: ModelPart, names: Mapping[str, list[str]]) -> dict[str, list[Any]]:
+def importance_by_name(part: ModelPart, names: Mapping[str, list[str]]) -> dict[str, list[Any]]:
     """Importance per owner and feature as columns, largest gain (or count) first."""
     rows: list[tuple[str, str, int, float]] = []
     for owner, entry in part.importance().items():
@@ -224,7 +224,7 @@ def _importance(part: ModelPart, names: Mapping[str, list[str]]) -> dict[str, li
     return columns
 
 
-def _first_tree(part: ModelPart, names: Mapping[str, list[str]]) -> dict[str, list[Any]]:
+def first_tree(part: ModelPart, names: Mapping[str, list[str]]) -> dict[str, list[Any]]:
     """The first tree's nodes: children, "owner: feature" at splits, gains, leaf values."""
     view = needed(part.view, "the label holder's view of the model")
     if part.n_trees == 0:

@@ -59,6 +59,7 @@ from confide.mpc import MPC, Aby3, Semi2k, TrustedDealer
 from confide.preprocessing import (
     BinSpec,
     WoeResult,
+    WoeTable,
     assign_bins,
     fit_bins,
     vertical_woe,
@@ -67,7 +68,7 @@ from confide.preprocessing import (
 from confide.runtime.context import Context
 from confide.runtime.disclosure import Disclosure
 
-__all__ = ["DISCLOSURE", "credit_job", "run_credit"]
+__all__ = ["DISCLOSURE", "add_scorecard", "credit_job", "run_credit"]
 
 
 DISCLOSURE = (
@@ -240,14 +241,26 @@ def _evaluate(
         "train": summary(train_labels, needed(outcome.train_scores, "the training scores")),
         "test": summary(test_labels, test_scores),
     }
+    add_scorecard(settings, outcome, woe.tables, intercept)
+
+
+def add_scorecard(
+    settings: CreditSettings,
+    outcome: CreditOutcome,
+    tables: Mapping[str, WoeTable],
+    intercept: float,
+) -> None:
+    """The scorecard and the test rows' points, at the label holder, from the coefficients it
+    holds (``outcome.coefficients``), the WOE tables and the intercept; by MPC or in an enclave.
+    """
     outcome.intercept = intercept
     scaling = Scaling(
         pdo=settings.pdo, base_score=settings.base_score, base_odds=settings.base_odds
     )
     parts = [
         owner_points(
-            {name: woe.tables[name].woe for name in coefficients},
-            {name: list(woe.tables[name].labels) for name in coefficients},
+            {name: tables[name].woe for name in coefficients},
+            {name: list(tables[name].labels) for name in coefficients},
             coefficients,
             scaling,
             owner=owner,
@@ -259,6 +272,7 @@ def _evaluate(
         scaling, base_points(intercept, scaling), tuple(parts), base_owner=settings.label_holder
     )
     outcome.scorecard = {str(k): list(v) for k, v in card.to_frame().to_dict("list").items()}
+    test_scores = needed(outcome.test_scores, "the test scores")
     outcome.test_points = scaling.score(_logit(test_scores))
 
 
