@@ -83,6 +83,7 @@ def test_demo_nodes_runs_the_job_in_the_dealers_enclave(tmp_path: Path) -> None:
     page = (out / "credit-report.html").read_text()
     HTMLParser().feed(page)
     assert SIMULATION_TRUST in page and "Who learned what" in page
+    assert "trust assumption" in page  # stated with the run's data, not only in the title
     # The dealer's node handled ciphertexts only; each provider released its key once.
     jobs = list((out / "dealer" / "state" / "tee").iterdir())
     assert len(jobs) == 1 and sorted(p.suffix for p in jobs[0].iterdir()).count(".sealed") == 2

@@ -167,3 +167,14 @@ def test_optional_parts_can_be_absent(hostile: CreditReport) -> None:
     assert "No disclosures were recorded" in text
     assert "predicted probability of default" in text  # the histogram falls back to scores
     assert re.search(r"Lift and gain", text) is None
+
+
+def test_a_trust_assumption_is_stated_with_the_run(hostile: CreditReport) -> None:
+    assert "trust assumption" not in "".join(check(render_html(hostile)).text)
+    enclave = dataclasses.replace(
+        hostile, metadata=dataclasses.replace(hostile.metadata, trust="simulation: <no> hardware")
+    )
+    html = render_html(enclave)
+    text = "".join(check(html).text)
+    assert "trust assumption" in text and "simulation: <no> hardware" in text
+    assert "<no>" not in html  # escaped like every user string

@@ -561,6 +561,11 @@ class _DemoJob:
         job = "boosting job" if self.model is DemoModel.BOOST else "credit job"
         return f"{job} (in the dealer's enclave)" if self.execution is Execution.TEE else job
 
+    @property
+    def trust(self) -> str:
+        """The trust assumption the report states: the enclave's, for an enclave job."""
+        return SIMULATION_TRUST if self.execution is Execution.TEE else ""
+
     def title(self) -> str:
         """The report's title, with the enclave's trust assumption for an enclave job."""
         boost = self.model is DemoModel.BOOST
@@ -590,14 +595,26 @@ class _DemoJob:
         if self.model is DemoModel.BOOST:
             boost = BoostOutcome.from_dict(value)
             return _Result(
-                boost_job_report(boost, job_id=job_id, started_at=started_at, title=self.title()),
+                boost_job_report(
+                    boost,
+                    job_id=job_id,
+                    started_at=started_at,
+                    title=self.title(),
+                    trust=self.trust,
+                ),
                 "boost-report.html",
                 f"{boost.intersection:,} customers in common; {boost.n_trees} trees",
                 boost.metrics["test"],
             )
         credit = _outcome(value)
         return _Result(
-            credit_job_report(credit, job_id=job_id, started_at=started_at, title=self.title()),
+            credit_job_report(
+                credit,
+                job_id=job_id,
+                started_at=started_at,
+                title=self.title(),
+                trust=self.trust,
+            ),
             "credit-report.html",
             f"{credit.intersection:,} customers in common; {len(credit.selected)} of "
             f"{len(credit.iv)} features kept by IV",

@@ -30,6 +30,7 @@ def boost_job_report(
     job_id: str = "",
     started_at: datetime | None = None,
     title: str = "Credit risk: vertical SecureBoost (gradient boosted trees)",
+    trust: str = "",
 ) -> CreditReport:
     """The :class:`CreditReport` (with its boosting section) of the label holder's ``outcome``;
     the other arguments as for :func:`~confide.report.credit_job_report`."""
@@ -42,6 +43,7 @@ def boost_job_report(
         stages_by_party=stages_by_party,
         job_id=job_id,
         started_at=started_at,
+        trust=trust,
     )
     params: dict[str, object] = {name: getattr(settings, name) for name in BOOST_FIELDS}
     params["encryption"] = f"{settings.he.upper()}-{settings.key_bits}"

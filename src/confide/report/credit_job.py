@@ -31,11 +31,13 @@ def credit_job_report(
     job_id: str = "",
     started_at: datetime | None = None,
     title: str = "Credit scorecard: vertical logistic regression on WOE features",
+    trust: str = "",
 ) -> CreditReport:
     """The :class:`CreditReport` of the label holder's ``outcome``.
 
     ``rows_by_party`` and ``stages_by_party`` add what the other parties told the report's
     owner (their table sizes, their stage times); without them the page shows its owner's only.
+    ``trust``: the trust assumption of an enclave job, shown with the run's data.
     """
     settings = CreditSettings.from_dict(outcome.settings)
     metadata = run_metadata(
@@ -46,6 +48,7 @@ def credit_job_report(
         stages_by_party=stages_by_party,
         job_id=job_id,
         started_at=started_at,
+        trust=trust,
     )
     iv = pd.DataFrame(
         {

@@ -96,7 +96,9 @@ class RunMetadata:
     """Who took part, how much data, when, how long each stage took and with which versions.
 
     ``report_owner`` is the party this report was written for (it appears in the
-    "not disclosed" notes). ``versions`` defaults to :func:`environment_versions` now.
+    "not disclosed" notes). ``trust``: the trust assumption the results rest on, when it is not
+    the parties' own (an enclave job: its vendor, or "simulation: no hardware protection").
+    ``versions`` defaults to :func:`environment_versions` now.
     """
 
     parties: tuple[PartyInfo, ...]
@@ -107,6 +109,7 @@ class RunMetadata:
     test_size: int | None = None
     job_id: str = ""
     report_owner: str = ""
+    trust: str = ""
     versions: Mapping[str, str] = field(default_factory=environment_versions)
 
     def __post_init__(self) -> None:

@@ -180,6 +180,8 @@ def _run(meta: RunMetadata) -> str:
     sizes.append(("started at", meta.started_at.isoformat(sep=" ", timespec="seconds")))
     if meta.job_id:
         sizes.insert(0, ("job", meta.job_id))
+    if meta.trust:
+        sizes.append(("trust assumption", meta.trust))
     content = "<h3>Parties</h3>" + frame_table(parties) + "<h3>Data</h3>" + pairs_table(sizes)
     if meta.stages:
         rows = [

@@ -60,11 +60,13 @@ def run_metadata(
     stages_by_party: Mapping[str, Sequence[Mapping[str, object]]] | None,
     job_id: str,
     started_at: datetime | None,
+    trust: str = "",
 ) -> RunMetadata:
     """The run's metadata, once ``outcome`` is known to be the label holder's, finished.
 
     ``what`` names the report in the error ("a credit report is made from ...");
-    ``rows_by_party`` and ``stages_by_party`` add what the other parties told the report's owner.
+    ``rows_by_party`` and ``stages_by_party`` add what the other parties told the report's owner;
+    ``trust`` is the trust assumption of an enclave job (:attr:`RunMetadata.trust`).
     """
     if outcome.party != settings.label_holder:
         raise ConfigError(f"a {what} report is made from the label holder's outcome")
@@ -84,6 +86,7 @@ def run_metadata(
         test_size=outcome.test_size,
         job_id=job_id,
         report_owner=outcome.party,
+        trust=trust,
     )
 
 
