@@ -31,19 +31,38 @@ are ``spu-<protocol>``; metrics as SPU's):
 (one party, no MPC). BLAS runs one thread per party (see ``OPENBLAS_NUM_THREADS`` below).
 
 ``--peers`` runs ``.venv-peers/bin/python bench/peers/spu_mpc.py`` (``make bench-peers``) in the
-same run, on the same sizes, for the SPU protocols that match ``PROTOCOLS``; it merges SPU's rows
-and prints Confide / SPU per workload and protocol (runtime and end to end) with both accuracy
-figures side by side. The issue 3 target is a ratio of 0.5 or less at equal or better accuracy.
+same run, on the same sizes and with as many timed runs (best kept), for the SPU protocols that
+match ``PROTOCOLS``; it merges SPU's rows and prints Confide / SPU per workload and protocol
+(runtime and end to end) with both accuracy figures side by side. The issue 3 target is a ratio of 0.5 or less at equal or better accuracy.
 ``--workloads`` (name prefixes) and ``--protocols`` run a subset (then without the ring rows).
 
-The logistic regression here is the benchmark's own loop over the engine, the same algorithm
-as SPU's (:data:`LR_NOTE`, printed with the table): features augmented with a public column of
-ones for the bias; per step ``X_b w`` (truncated), the engine's accurate sigmoid (maximum error
-4e-4 over the reals; SPU's ``jax.nn.sigmoid``, ``1 / (1 + exp(-x))`` with its default exp and
-reciprocal, shows about 1e-3 on the sigmoid row), and ``X_b^T ((rate / batch) e)``, truncated
-once. 13 rounds per step in semi2k, 17 in aby3 (the sigmoid's polynomial shares the rounds of
-its comparison, :mod:`confide.mpc.lockstep`). The secure estimator for users
-(:mod:`confide.ml.linear`) is a separate piece of work with its own benchmark (``bench/sslr.py``).
+Logistic regression comes in two rows, both the same algorithm as SPU's (:data:`LR_NOTE`,
+printed with the table) and both compared with SPU's ``lr`` row in the ratio table:
+
+- ``lr``: the benchmark's own loop over generic engine operations. Features augmented with a
+  public column of ones for the bias; per step ``X_b w`` (truncated), the engine's accurate
+  sigmoid (maximum error 4e-4 over the reals; SPU's ``jax.nn.sigmoid``, ``1 / (1 + exp(-x))``
+  with its default exp and reciprocal, shows about 1e-3 on the sigmoid row), and
+  ``X_b^T ((rate / batch) e)``, truncated once. Each product re-masks the batch ``X_b``. 13
+  rounds per step in semi2k, 17 in aby3 (the sigmoid's polynomial shares the rounds of its
+  comparison, :mod:`confide.mpc.lockstep`).
+- ``lr-estimator``: the same SGD through Confide's product for users,
+  :class:`confide.ml.linear.SecureLogisticRegression` (:data:`ESTIMATOR_SETTINGS`: rows in
+  order, batch 1024, 3 epochs, rate 0.5, momentum 0, no L2, no averaging, no validation split
+  or early stopping, the accurate sigmoid, an intercept; coefficients revealed to their
+  owners, which the harness joins to score them). In semi2k the features are masked once and
+  each product opens only the short vector (:mod:`confide.ml.linear.masked`); in aby3 they are
+  one replicated share (:mod:`confide.ml.linear.shared`). Features at the first data party and
+  labels at the second in semi2k (as in ``lr``); in aby3 the 20 columns are split 7/7/6 across
+  the three parties, labels at the second. The estimator shares its inputs inside ``fit``, so
+  its ``seconds (runtime)`` times ``fit`` **whole** from a barrier (the hello, the features'
+  masking or input, the labels' input, training, and revealing the coefficients; the engine
+  already built), best of a few fits; ``seconds (training loop)`` is the estimator's own count
+  of the SGD epochs alone (``stats_``, the slowest data party), the closer match to SPU's
+  runtime, shown in the ratio table's ``loop`` column. Its ``bytes_sent`` (all parties) and
+  ``rounds`` (first data party) are of one ``fit``. It is not run with ``semi2k-local``: the
+  estimator refuses local truncation (each step truncates values near 2^57 ring units, where
+  local truncation fails with probability about 2^-6 per element).
 """
 
 from __future__ import annotations
@@ -68,6 +87,7 @@ from typing import Any
 
 import numpy as np
 
+from confide.ml.linear import SecureLogisticRegression
 from confide.mpc import MPC, Aby3, Semi2k, Share, TrustedDealer
 from confide.mpc.ring import ring_matmul
 from confide.runtime import Context, Role, simulate
@@ -76,11 +96,12 @@ ROOT = Path(__file__).resolve().parents[1]
 PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
 PEERS_SCRIPT = ROOT / "bench" / "peers" / "spu_mpc.py"
 DEALER = "dealer"
-RUNTIME, END_TO_END, ERROR, AUC = (
+RUNTIME, END_TO_END, ERROR, AUC, LOOP = (
     "seconds (runtime)",
     "seconds (end to end)",
     "max abs error",
     "auc",
+    "seconds (training loop)",
 )
 LR_BATCH, LR_RATE, LR_EPOCHS, LR_COLUMNS = 1024, 0.5, 3, 20
 LR_NOTE = (
@@ -88,6 +109,26 @@ LR_NOTE = (
     "in order, in both systems; sigmoid: Confide's accurate method (max error 4e-4) vs SPU's "
     "jax.nn.sigmoid = 1 / (1 + exp(-x)) (see the sigmoid rows for both errors)"
 )
+
+#: The estimator row's workload name starts so; its SPU counterpart is the ``lr`` row.
+ESTIMATOR = "lr-estimator"
+#: ``SecureLogisticRegression`` settings for the SGD of the ``lr`` rows (see the docstring).
+ESTIMATOR_SETTINGS: dict[str, Any] = {
+    "epochs": LR_EPOCHS,
+    "batch_size": LR_BATCH,
+    "learning_rate": LR_RATE,
+    "momentum": 0.0,
+    "average": False,
+    "l2": 0.0,
+    "fit_intercept": True,
+    "validation_fraction": 0.0,
+    "early_stopping": False,
+    "sigmoid": "accurate",
+    "shuffle": False,
+    "reveal": "owners",
+}
+#: The protocols the estimator runs on (it refuses local truncation: see the docstring).
+ESTIMATOR_PROTOCOLS = ("semi2k", "aby3")
 
 Row = dict[str, Any]
 
@@ -381,7 +422,7 @@ def row(
 
 def mpc_rows(setup: ProtocolSetup, workload: Workload, sizes: Sizes, quick: bool) -> list[Row]:
     parties = [f"p{i}" for i in range(setup.data_parties)] + list(setup.helpers)
-    repeats = 2 if quick else 3
+    repeats = repeats_for(quick)
     spec = {"protocol": setup.name, "workload": workload.name, "sizes": sizes, "repeats": repeats}
     roles = {h: [Role.COMPUTE_HELPER] for h in setup.helpers}
     results = simulate(bench_job, {p: spec for p in parties}, roles=roles, timeout=1800)
@@ -398,6 +439,97 @@ def mpc_rows(setup: ProtocolSetup, workload: Workload, sizes: Sizes, quick: bool
     ]
     out += [row(workload.name, system, n, runtime, None, None, m, v) for m, v in first["checks"]]
     return out
+
+
+# -- the secure estimator (lr-estimator) -----------------------------------------------------------
+
+
+def estimator_name(sizes: Sizes) -> str:
+    """``lr-estimator 100000x20 3 epochs``: the ``lr`` row's name with the estimator's prefix."""
+    return f"{ESTIMATOR} {sizes.lr_rows}x{LR_COLUMNS} {LR_EPOCHS} epochs"
+
+
+def peer_workload(workload: str) -> str:
+    """The SPU workload a row compares with: the ``lr`` row for the estimator's, else its own."""
+    if workload.startswith(ESTIMATOR + " "):
+        return "lr" + workload[len(ESTIMATOR) :]
+    return workload
+
+
+def column_blocks(owners: Sequence[str]) -> dict[str, np.ndarray]:
+    """Which feature columns each data party holds: all at the first of two (the second brings
+    the labels only, as in the ``lr`` rows); split in order across three."""
+    columns = np.arange(LR_COLUMNS)
+    if len(owners) == 2:
+        return {owners[0]: columns, owners[1]: columns[:0]}
+    return dict(zip(owners, np.array_split(columns, len(owners)), strict=True))
+
+
+def estimator_job(ctx: Context, spec: dict[str, Any]) -> dict[str, Any]:
+    """Fit ``SecureLogisticRegression`` once end to end, then timed repetitions of ``fit``."""
+    setup = next(p for p in PROTOCOLS if p.name == spec["protocol"])
+    features, labels = spu_inputs(spec["sizes"])["lr"]
+    owners = [p for p in ctx.parties if p not in setup.helpers]
+    holder = owners[1]
+    blocks = column_blocks(owners)
+    mine = features[:, blocks[ctx.party]] if ctx.party in blocks else None
+    y = labels if ctx.party == holder else None
+    barrier(ctx)
+    start = time.perf_counter()
+    mpc = setup.make(ctx)
+    model = SecureLogisticRegression(mpc, label_holder=holder, **ESTIMATOR_SETTINGS)
+    model.fit(mine, y)
+    end_to_end = time.perf_counter() - start
+    times, loops = [], []
+    for _ in range(spec["repeats"]):
+        barrier(ctx)
+        start = time.perf_counter()
+        model.fit(mine, y)
+        times.append(time.perf_counter() - start)
+        loops.append(model.stats_["seconds_per_step"] * model.stats_["steps"])
+    return {
+        "times": times if mpc.holds_shares else [],
+        "loops": loops if mpc.holds_shares else [],
+        "end_to_end": end_to_end,
+        "stats": model.stats_,
+        "coef": getattr(model, "coef_", None),
+        "intercept": getattr(model, "intercept_", None),
+    }
+
+
+def estimator_rows(setup: ProtocolSetup, sizes: Sizes, quick: bool) -> list[Row]:
+    """The ``lr-estimator`` rows of one protocol: runtime (``fit`` whole), training loop, end to
+    end, and the weights' error and AUC against the numpy twin of the ``lr`` rows."""
+    parties = [f"p{i}" for i in range(setup.data_parties)] + list(setup.helpers)
+    repeats = repeats_for(quick)
+    spec = {"protocol": setup.name, "sizes": sizes, "repeats": repeats}
+    roles = {h: [Role.COMPUTE_HELPER] for h in setup.helpers}
+    results = simulate(estimator_job, {p: spec for p in parties}, roles=roles, timeout=1800)
+    owners = parties[: setup.data_parties]
+    timed = [r for r in results.values() if r["times"]]
+    runtime = min(max(r["times"][k] for r in timed) for k in range(repeats))
+    loop = min(max(r["loops"][k] for r in timed) for k in range(repeats))
+    end_to_end = max(r["end_to_end"] for r in results.values())
+    total_bytes = sum(r["stats"]["bytes_sent"] for r in results.values())
+    rounds = results[owners[0]]["stats"]["rounds"]
+    loop_rounds = round(
+        results[owners[0]]["stats"]["rounds_per_step"] * results[owners[0]]["stats"]["steps"]
+    )
+    coefficients = np.concatenate([results[p]["coef"] for p in owners])
+    weights = np.append(coefficients, results[owners[1]]["intercept"])
+    checks = lr_check(spu_inputs(sizes)["lr"], [weights])
+    name, system, n = estimator_name(sizes), f"confide-{setup.name}", setup.data_parties
+    out = [
+        row(name, system, n, runtime, total_bytes, rounds, RUNTIME, runtime),
+        row(name, system, n, loop, None, loop_rounds, LOOP, loop),
+        row(name, system, n, end_to_end, None, None, END_TO_END, end_to_end),
+    ]
+    return out + [row(name, system, n, runtime, None, None, m, v) for m, v in checks]
+
+
+def repeats_for(quick: bool) -> int:
+    """Timed runs per row, best kept: the same for Confide's rows and SPU's (``--repeat``)."""
+    return 2 if quick else 3
 
 
 def best_of(fn: Callable[[], object], repeats: int) -> float:
@@ -451,7 +583,8 @@ def peer_rows(sizes: Sizes, quick: bool, protocols: Sequence[str]) -> list[Row]:
         out = Path(tmp) / "rows.json"
         command = [str(PEERS_PYTHON), str(PEERS_SCRIPT), "--json", str(out),
                    "--protocols", ",".join(protocols), "--matmul", str(sizes.side),
-                   "--elements", str(sizes.elements), "--lr-rows", str(sizes.lr_rows)]  # fmt: skip
+                   "--elements", str(sizes.elements), "--lr-rows", str(sizes.lr_rows),
+                   "--repeat", str(repeats_for(quick))]  # fmt: skip
         if quick:
             command.append("--quick")
         done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -464,38 +597,42 @@ def peer_rows(sizes: Sizes, quick: bool, protocols: Sequence[str]) -> list[Row]:
 
 
 def print_table(rows: Sequence[Row]) -> None:
-    print(f"{'workload':<26} {'system':<20} {'n':>2} {'metric':<22} {'value':>11} "
+    print(f"{'workload':<32} {'system':<20} {'n':>2} {'metric':<23} {'value':>11} "
           f"{'MB sent':>9} {'rounds':>7}")  # fmt: skip
     for r in rows:
         mb = "-" if r["bytes_sent"] is None else f"{r['bytes_sent'] / 1e6:.1f}"
         rounds = "-" if r["rounds"] is None else str(r["rounds"])
         value = "-" if r["value"] is None else f"{r['value']:.4g}"
-        print(f"{r['workload']:<26} {r['system']:<20} {r['parties']:>2} {r['metric'] or '':<22} "
+        print(f"{r['workload']:<32} {r['system']:<20} {r['parties']:>2} {r['metric'] or '':<23} "
               f"{value:>11} {mb:>9} {rounds:>7}")  # fmt: skip
 
 
 def print_ratios(rows: Sequence[Row]) -> None:
-    """Confide / SPU per workload and protocol, runtime and end to end, accuracy side by side."""
+    """Confide / SPU per workload and protocol, runtime and end to end, accuracy side by side;
+    for ``lr-estimator``, also its training loop alone against SPU's runtime."""
     values = {(r["workload"], r["system"], r["metric"]): r["value"] for r in rows}
     print("\nConfide / SPU, same sizes, same run (below 1: Confide is faster; target 0.5)")
-    print(f"{'workload':<26} {'comparison':<34} {'runtime':>8} {'end2end':>8} "
-          f"{'error':>17} {'auc':>13}")  # fmt: skip
+    print(f"{'workload':<32} {'comparison':<34} {'runtime':>8} {'end2end':>8} {'loop':>6} "
+          f"{'error':>17} {'auc':>17}")  # fmt: skip
     workloads_seen = dict.fromkeys(r["workload"] for r in rows)
     for workload in workloads_seen:
+        peer = peer_workload(workload)
         for setup in PROTOCOLS:
             ours, theirs = f"confide-{setup.name}", f"spu-{setup.peer}"
             ratios = []
-            for metric in (RUNTIME, END_TO_END):
-                a, b = values.get((workload, ours, metric)), values.get((workload, theirs, metric))
+            for mine, metric in ((RUNTIME, RUNTIME), (END_TO_END, END_TO_END), (LOOP, RUNTIME)):
+                a, b = values.get((workload, ours, mine)), values.get((peer, theirs, metric))
                 ratios.append(f"{a / b:.2f}" if a is not None and b else "-")
-            if ratios == ["-", "-"]:
+            if all(ratio == "-" for ratio in ratios):
                 continue
             side_by_side = []
-            for metric in (ERROR, AUC):
-                a, b = values.get((workload, ours, metric)), values.get((workload, theirs, metric))
-                side_by_side.append("-" if a is None or b is None else f"{a:.2g} vs {b:.2g}")
-            print(f"{workload:<26} {ours + ' / ' + theirs:<34} {ratios[0]:>8} {ratios[1]:>8} "
-                  f"{side_by_side[0]:>17} {side_by_side[1]:>13}")  # fmt: skip
+            for metric, digits in ((ERROR, 2), (AUC, 4)):
+                a, b = values.get((workload, ours, metric)), values.get((peer, theirs, metric))
+                side_by_side.append(
+                    "-" if a is None or b is None else f"{a:.{digits}g} vs {b:.{digits}g}"
+                )
+            print(f"{workload:<32} {ours + ' / ' + theirs:<34} {ratios[0]:>8} {ratios[1]:>8} "
+                  f"{ratios[2]:>6} {side_by_side[0]:>17} {side_by_side[1]:>17}")  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -503,14 +640,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes, about a minute")
     parser.add_argument("--peers", action="store_true", help="also run SPU on the same workloads")
     parser.add_argument("--json", help="write the rows as JSON to this path")
-    parser.add_argument("--workloads", help="comma-separated name prefixes (default: all)")
+    parser.add_argument(
+        "--workloads", help="comma-separated name prefixes, e.g. lr,lr-estimator (default: all)"
+    )
     parser.add_argument("--protocols", help="comma-separated protocols (default: all)")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     chosen = workloads(sizes)
+    estimator = estimator_name(sizes)
+    with_estimator = True
     if args.workloads:
         prefixes = [p.strip() for p in args.workloads.split(",") if p.strip()]
         chosen = [w for w in chosen if any(w.name.startswith(p) for p in prefixes)]
+        with_estimator = any(estimator.startswith(p) for p in prefixes)
     setups = PROTOCOLS
     if args.protocols:
         names = {p.strip() for p in args.protocols.split(",")}
@@ -520,13 +662,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows.extend(plaintext_rows(workload, sizes))
         for setup in setups:
             rows.extend(mpc_rows(setup, workload, sizes, args.quick))
+    if with_estimator:
+        for setup in setups:
+            if setup.name in ESTIMATOR_PROTOCOLS:
+                rows.extend(estimator_rows(setup, sizes, args.quick))
+            else:
+                print(f"{ESTIMATOR}: not run with {setup.name} (the estimator refuses local "
+                      "truncation)", file=sys.stderr)  # fmt: skip
     if args.peers:
         peers = sorted({s.peer for s in setups if s.peer is not None})
         spu = peer_rows(sizes, args.quick, peers)
-        names = {w.name for w in chosen}
+        names = {peer_workload(r["workload"]) for r in rows}
         rows.extend(r for r in spu if r["workload"] in names)
     print_table(rows)
-    if any(r["workload"].startswith("lr ") for r in rows):
+    if any(r["workload"].startswith(("lr ", ESTIMATOR)) for r in rows):
         print(LR_NOTE)
     if args.peers:
         print_ratios(rows)
