@@ -33,7 +33,8 @@ are ``spu-<protocol>``; metrics as SPU's):
 ``--peers`` runs ``.venv-peers/bin/python bench/peers/spu_mpc.py`` (``make bench-peers``) in the
 same run, on the same sizes and with as many timed runs (best kept), for the SPU protocols that
 match ``PROTOCOLS``; it merges SPU's rows and prints Confide / SPU per workload and protocol
-(runtime and end to end) with both accuracy figures side by side. The issue 3 target is a ratio of 0.5 or less at equal or better accuracy.
+(runtime and end to end) with both accuracy figures side by side. The issue 3 target is a
+ratio of 0.5 or less at equal or better accuracy.
 ``--workloads`` (name prefixes) and ``--protocols`` run a subset (then without the ring rows).
 
 Logistic regression comes in two rows, both the same algorithm as SPU's (:data:`LR_NOTE`,
