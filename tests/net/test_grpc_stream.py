@@ -198,3 +198,35 @@ def test_a_closed_link_refuses_to_send(pair: dict[str, GrpcLink]) -> None:
     pair["alice"].close()
     with pytest.raises(PeerUnavailable, match="closed"):
         pair["alice"].send("bob", "job/late", 1)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_memory_of_failed_jobs_is_bounded(alone: Factory) -> None:
+    clock = Clock()
+    alice = alone(close_timeout=0.2, abort_memory_s=60.0, max_jobs=3, clock=clock)
+    for index in range(5):
+        alice.abort(f"job{index}", "gave up", timeout=30)
+    assert [alice.failed(f"job{index}") for index in range(5)] == [False, False, True, True, True]
+    clock.now += 61.0
+    alice.abort("late", "gave up", timeout=30)  # the others failed too long ago
+    assert [alice.failed(job) for job in ("job3", "job4", "late")] == [False, False, True]
+    alice.close()
+
+
+def test_a_forgotten_failed_job_takes_its_untold_losses_along(alone: Factory) -> None:
+    alice = alone(close_timeout=0.2, max_jobs=1)
+    alice.send("bob", "job1/x", 1, timeout=0.3)
+    alice.abort("job1", "gave up", timeout=30)
+    time.sleep(1.5)  # the watchdog gave up on the stream: job1's message is lost, not told
+    alice.abort("job2", "gave up", timeout=30)  # job1 is forgotten, and its loss with it
+    assert not alice.failed("job1") and alice.failed("job2")
+    alice.close()  # nothing to report: job2's notice is best effort

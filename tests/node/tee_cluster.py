@@ -8,7 +8,8 @@ receivers' public output keys at each provider, and each receiver's private outp
 provider registers its table of :func:`~tests.tee.helpers.credit_frames` (as CSV) with a policy
 that allows :data:`~tests.tee.helpers.JOB` in enclaves of the image's measurement, approved
 automatically (``policy_changes`` overrides fields of that policy, to allow other jobs). The
-host contributes no dataset, so its operator approves (:meth:`approve`).
+host contributes no dataset, so its operator approves (:meth:`approve`); it keeps each job's
+ciphertexts after the job only with ``keep_ciphertexts``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class TeeCluster(Cluster):
     image: EnclaveImage | None = None
     rows: int = 800
     policy_changes: dict[str, Any] = field(default_factory=dict)
+    keep_ciphertexts: bool = False
 
     def setup(self) -> None:
         assert self.image is not None
@@ -70,7 +72,8 @@ class TeeCluster(Cluster):
             }
             if party == "host":
                 config["tee"] = {
-                    "enclave": {"image": str(self.image.path), "platform": str(platform.folder)}
+                    "enclave": {"image": str(self.image.path), "platform": str(platform.folder)},
+                    "keep_ciphertexts": self.keep_ciphertexts,
                 }
             else:
                 config["tee"] = {

@@ -44,7 +44,8 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> EnclaveImage:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory, image: EnclaveImage) -> Iterator[TeeCluster]:
-    made = TeeCluster(tmp_path_factory.mktemp("tee-cluster"), "sqlite", image=image)
+    folder = tmp_path_factory.mktemp("tee-cluster")
+    made = TeeCluster(folder, "sqlite", image=image, keep_ciphertexts=True)
     try:
         made.setup()
         yield made

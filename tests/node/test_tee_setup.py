@@ -52,6 +52,19 @@ def test_the_tee_section_resolves_its_paths(tmp_path: Path, keys: dict[str, Path
     assert tee.receiver_keys == {"bank": keys["bank_pub"], "platform": keys["platform_pub"]}
     assert tee.output_key == keys["bank_key"]
     assert (tee.enclave_image, tee.enclave_platform) == (tmp_path / "img", keys["platform"])
+    assert not tee.keep_ciphertexts
+
+
+def test_keep_ciphertexts_reaches_the_tee_node(tmp_path: Path, keys: dict[str, Path]) -> None:
+    data = config_data()
+    data["tee"] = {**provider_tee(keys), "keep_ciphertexts": True}
+    config = load_config(write_config(tmp_path, data))
+    assert config.tee.keep_ciphertexts
+    audit = AuditLog(MemoryAuditStore(), make_identity("bank"))
+    assert open_tee(
+        config.tee, party="bank", audit=audit, work_dir=tmp_path / "tee"
+    ).keep_ciphertexts
+    assert not open_tee(TeeConfig(), party="bank", audit=audit, work_dir=tmp_path).keep_ciphertexts
 
 
 @pytest.mark.parametrize(
@@ -61,6 +74,7 @@ def test_the_tee_section_resolves_its_paths(tmp_path: Path, keys: dict[str, Path
         ({"platform_key": ["x"]}, r"tee.platform_key: Extra inputs are not permitted"),
         ({"receiver_keys": {"Bad Name!": "x.pub"}}, r"party name"),
         ({"output_key": ""}, r"tee.output_key: String should have at least 1 character"),
+        ({"keep_ciphertexts": "yes"}, r"tee.keep_ciphertexts: Input should be a valid boolean"),
     ],
 )
 def test_bad_tee_sections_are_refused(tmp_path: Path, tee: dict[str, Any], message: str) -> None:

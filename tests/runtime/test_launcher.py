@@ -40,6 +40,12 @@ def test_worker_output_reaches_the_callback_line_by_line() -> None:
     ]
 
 
+def test_workers_start_without_warnings() -> None:
+    seen: list[str] = []
+    assert launch(chatty, {"a": 0, "b": 0}, timeout=30, on_output=lambda p, line: seen.append(line))
+    assert not [line for line in seen if "Warning" in line], seen
+
+
 def test_a_failing_callback_does_not_fail_the_job() -> None:
     def broken(party: str, line: str) -> None:
         raise RuntimeError("display broke")

@@ -53,7 +53,6 @@ from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
 
-import numpy as np
 import pandas as pd
 import typer
 import yaml
@@ -123,8 +122,6 @@ _REFUSAL_S = 30.0
 _POLL_S = 0.3
 #: Seconds a daemon has to stop after SIGTERM before it is killed.
 _STOP_S = 15.0
-#: Fields of the credit outcome that are arrays (they come back from the admin API as lists).
-_ARRAY_FIELDS = ("train_scores", "test_scores", "train_labels", "test_labels", "test_points")
 
 
 class DemoModel(str, enum.Enum):
@@ -451,14 +448,6 @@ def _follow(nodes: DemoNodes, job_id: str, err: Console) -> dict[str, Any]:
             time.sleep(_POLL_S)
 
 
-def _outcome(value: dict[str, Any]) -> CreditOutcome:
-    values = dict(value)
-    for name in _ARRAY_FIELDS:
-        if values.get(name) is not None:
-            values[name] = np.asarray(values[name])
-    return CreditOutcome.from_dict(values)
-
-
 def _refusals(nodes: DemoNodes, job_id: str) -> dict[str, dict[str, Any]]:
     """Every node's view of the job once it has ended there."""
 
@@ -606,7 +595,7 @@ class _DemoJob:
                 f"{boost.intersection:,} customers in common; {boost.n_trees} trees",
                 boost.metrics["test"],
             )
-        credit = _outcome(value)
+        credit = CreditOutcome.from_dict(value)
         return _Result(
             credit_job_report(
                 credit,

@@ -39,7 +39,13 @@ first lets what is in flight arrive (up to ``close_timeout`` seconds, and each m
 deadline), then releases everything, then raises for lost messages whose job was never told,
 unless that job had failed already (it was handed a link error, or it aborted). Abort notices
 (``<job>/!abort``) are best effort: they are sent even after their job lost messages, and
-their loss is never reported.
+their loss is never reported. What the link remembers of failed jobs is bounded as a mailbox's
+memory of aborts is (:mod:`confide.net.link`): a job is forgotten ``abort_memory_s`` seconds
+after it failed (:data:`~confide.net.link.ABORT_MEMORY_S`; noticed when another job fails),
+and at most ``max_jobs``
+(:data:`~confide.net.link.MAX_REMEMBERED_JOBS`) are kept, the oldest dropped first; the losses
+of a job it forgets, not told yet, are dropped with it (a loss recorded after that, which only
+a message in flight for longer than the memory can cause, is reported at ``close``).
 
 A malformed message is refused (the sender is told as above, with a ``ProtocolError``) and
 aborts the tag's job at the receiver, naming the sender, as an abort notice from that sender
@@ -57,7 +63,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from concurrent import futures
 from typing import Any
 
@@ -80,7 +87,7 @@ from confide.net.grpc_stream import (
     Watchdog,
     translate,
 )
-from confide.net.link import ABORT_TAG, Link, job_of
+from confide.net.link import ABORT_MEMORY_S, ABORT_TAG, MAX_REMEMBERED_JOBS, Link, job_of
 from confide.net.wire import Value, decode, encode, encode_parts, encoded_size
 
 __all__ = [
@@ -119,6 +126,48 @@ _HEADER_KEYS = frozenset({"tag", "size", "data"})
 _MAX_TAG_LENGTH = 4096
 
 
+class _FailedJobs:
+    """The jobs that failed here (told of a link error, or aborted), each with when it failed.
+
+    When a job is added, those that failed more than ``memory_s`` seconds before are forgotten,
+    and the oldest beyond ``max_jobs``; :meth:`add` returns them, for their losses to go too.
+    """
+
+    def __init__(self, memory_s: float, max_jobs: int, clock: Callable[[], float]) -> None:
+        if not memory_s > 0 or max_jobs < 1:
+            raise ConfigError("abort_memory_s must be > 0 and max_jobs at least 1")
+        self._memory_s = memory_s
+        self._max_jobs = max_jobs
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._jobs: OrderedDict[str, float] = OrderedDict()
+
+    def add(self, job: str) -> list[str]:
+        """Remember that ``job`` failed (now); the jobs forgotten to make room or by age."""
+        with self._lock:
+            self._jobs.pop(job, None)
+            self._jobs[job] = self._clock()
+            forgotten = self._expire()
+            while len(self._jobs) > self._max_jobs:
+                forgotten.append(self._jobs.popitem(last=False)[0])
+            return forgotten
+
+    def __contains__(self, job: object) -> bool:
+        with self._lock:
+            return job in self._jobs
+
+    def _expire(self) -> list[str]:
+        oldest = self._clock() - self._memory_s
+        forgotten = []
+        while self._jobs:
+            job, at = next(iter(self._jobs.items()))
+            if at > oldest:
+                break
+            del self._jobs[job]
+            forgotten.append(job)
+        return forgotten
+
+
 class _PeerState:
     """What this party knows about one peer's liveness."""
 
@@ -137,6 +186,8 @@ class GrpcLink(Link):
     acknowledged) to each peer. ``wait_for_ack``: every ``send`` waits for the acknowledgement
     (an attribute, which may be changed at any time).
     ``close_timeout``: longest ``close`` waits for the messages in flight.
+    ``abort_memory_s``/``max_jobs``/``clock``: how long and how many failed jobs the link
+    remembers (module docstring), by ``clock`` (``time.monotonic``).
     """
 
     def __init__(
@@ -152,6 +203,9 @@ class GrpcLink(Link):
         window_bytes: int = DEFAULT_WINDOW_BYTES,
         wait_for_ack: bool = False,
         close_timeout: float = DEFAULT_CLOSE_TIMEOUT_S,
+        abort_memory_s: float = ABORT_MEMORY_S,
+        max_jobs: int = MAX_REMEMBERED_JOBS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(identity.party)
         if identity.party not in federation.parties:
@@ -178,7 +232,7 @@ class GrpcLink(Link):
         self._stats_lock = threading.Lock()
         self._peers = tuple(p for p in federation.parties if p != identity.party)
         self._state = {peer: _PeerState() for peer in self._peers}
-        self._failed_jobs: set[str] = set()  # jobs told of a link error, or aborted here
+        self._failed_jobs = _FailedJobs(abort_memory_s, max_jobs, clock)
         self._closed = False
         bundle = federation.trust_bundle()
         options = [
@@ -256,6 +310,17 @@ class GrpcLink(Link):
     def peers(self) -> tuple[str, ...]:
         return self._peers
 
+    def failed(self, job: str) -> bool:
+        """Whether the link remembers ``job`` as failed here: it was handed a link error, or it
+        aborted (see the module docstring for how long; older jobs are forgotten when another
+        fails)."""
+        return job in self._failed_jobs
+
+    def _mark_failed(self, job: str) -> None:
+        for forgotten in self._failed_jobs.add(job):
+            for stream in self._streams.values():
+                stream.take_loss(forgotten)
+
     # -- sending ---------------------------------------------------------------------------
 
     def send(self, peer: str, tag: str, value: Value, timeout: float = 60.0) -> None:
@@ -265,7 +330,7 @@ class GrpcLink(Link):
         job = job_of(tag)
         notice = tag.partition("/")[2] == ABORT_TAG
         if notice:
-            self._failed_jobs.add(job)  # failing already: close need not report its losses
+            self._mark_failed(job)  # failing already: close need not report its losses
         try:
             if not notice:
                 self._raise_lost(job)
@@ -278,7 +343,7 @@ class GrpcLink(Link):
             else:
                 self._send_large(peer, tag, parts, size, timeout, notice)
         except (LinkError, ProtocolError):
-            self._failed_jobs.add(job)
+            self._mark_failed(job)
             raise
         with self._stats_lock:
             self.bytes_sent += size
@@ -368,7 +433,7 @@ class GrpcLink(Link):
             self._raise_lost(job)
             return self.mailbox.take(peer, tag, timeout, lost_or_gone)
         except (LinkError, ProtocolError):
-            self._failed_jobs.add(job)
+            self._mark_failed(job)
             raise
 
     def _authenticate(self, context: grpc.ServicerContext) -> str:

@@ -24,6 +24,9 @@ One YAML file per node; relative paths are relative to the file's folder::
       receiver_keys:                     #   at a data provider: each receiver's public output
         bank: bank-output.pub            #     key (confide tee keygen), handed to the enclave
       output_key: bank-output.key        #   at a result receiver: its private output key
+      keep_ciphertexts: false            #   at an enclave host: keep each job's ciphertexts
+                                         #     (<state_dir>/tee/<job>) after it ends; default
+                                         #     false: the folder is deleted when the job ends
 
 Unknown and missing keys are errors (:class:`~confide.errors.ConfigError` naming the file and
 the key). The admin API is never exposed beyond the machine: a host that is not loopback is
@@ -47,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from confide.errors import ConfigError
 from confide.net.certs import validate_party_name
@@ -112,6 +115,7 @@ class _TeeModel(BaseModel):
     platform_keys: list[Annotated[str, Field(min_length=1)]] = []
     receiver_keys: dict[str, Annotated[str, Field(min_length=1)]] = {}
     output_key: str | None = Field(default=None, min_length=1)
+    keep_ciphertexts: StrictBool = False
 
 
 class _NodeModel(BaseModel):
@@ -223,6 +227,8 @@ class TeeConfig:
     ``platform_keys``: quoting public keys this node trusts (a data provider's pins).
     ``receiver_keys``: receiver party -> its public output key file (a data provider's pins).
     ``output_key``: this node's private output key (a result receiver's).
+    ``keep_ciphertexts``: an enclave host keeps a job's folder of ciphertexts (sealed inputs,
+    wrapped keys, sealed outputs) after the job ends, for inspection; by default it deletes it.
     """
 
     enclave_image: Path | None = None
@@ -230,6 +236,7 @@ class TeeConfig:
     platform_keys: tuple[Path, ...] = ()
     receiver_keys: Mapping[str, Path] = field(default_factory=dict)
     output_key: Path | None = None
+    keep_ciphertexts: bool = False
 
     def __post_init__(self) -> None:
         if (self.enclave_image is None) != (self.enclave_platform is None):
@@ -302,6 +309,7 @@ def _tee_config(model: _TeeModel, resolve: Callable[[str], Path]) -> TeeConfig:
         platform_keys=tuple(resolve(p) for p in model.platform_keys),
         receiver_keys={party: resolve(p) for party, p in model.receiver_keys.items()},
         output_key=None if model.output_key is None else resolve(model.output_key),
+        keep_ciphertexts=model.keep_ciphertexts,
     )
 
 

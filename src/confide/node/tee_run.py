@@ -25,9 +25,10 @@ Every party's node calls :func:`run_tee_job` with the job's
    value as its result for that output (as for an MPC job).
 
 Every party then records ``output_released`` for every output (with ``stored_here``), as the
-runner does for MPC steps. The host keeps what it handled, ciphertexts only, in its job folder
-(``*.sealed`` inputs, ``*.key`` wrapped keys, ``*.output`` sealed outputs); a provider deletes
-its sealed copy once sent.
+runner does for MPC steps. While the job runs, the host keeps what it handled, ciphertexts only,
+in its job folder (``*.sealed`` inputs, ``*.key`` wrapped keys, ``*.output`` sealed outputs),
+and deletes the folder when the job ends, finished, failed or cancelled (unless its node config
+sets ``tee.keep_ciphertexts``, for inspection); a provider deletes its sealed copy once sent.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from confide.errors import ConfigError, ProtocolError
 from confide.net.wire import encode
 from confide.node.records import JobRecord
 from confide.node.services import NodeServices
-from confide.node.tee_setup import TeeNode, enclave_host, receivers
+from confide.node.tee_setup import HostedEnclave, TeeNode, enclave_host, receivers
 from confide.policy.job import JobSpec, Output, Step
 from confide.runtime.context import Context
 from confide.runtime.disclosure import Disclosure
@@ -199,8 +200,20 @@ def _host(ctx: Context, services: NodeServices, job: JobRecord, log: Log) -> Non
     hosted = services.tee.enclave
     if hosted is None:
         raise ConfigError(f"{services.party!r} hosts the job's enclave but has no tee.enclave")
-    spec = job.spec
     folder = _job_folder(services.tee, job.id)
+    try:
+        _host_in(ctx, services, job, hosted, folder, log)
+    finally:
+        if not services.tee.keep_ciphertexts:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _host_in(
+    ctx: Context, services: NodeServices, job: JobRecord, hosted: HostedEnclave, folder: Path,
+    log: Log,
+) -> None:  # fmt: skip
+    """The host's part, its files in ``folder``."""
+    spec = job.spec
     with SimulatedEnclave(
         hosted.platform, hosted.image.path, timeout=services.tee.enclave_timeout
     ) as enclave:

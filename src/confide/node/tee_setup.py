@@ -70,7 +70,8 @@ class HostedEnclave:
 class TeeNode:
     """One node's means for enclave jobs (module docstring); all empty by default.
 
-    ``work_dir``: where the node keeps a job's ciphertexts (``<work_dir>/<job id>``).
+    ``work_dir``: where the node keeps a job's ciphertexts (``<work_dir>/<job id>``) while
+    the job runs; ``keep_ciphertexts``: the host keeps them after the job ends too.
     """
 
     release: KeyRelease | None = None
@@ -79,6 +80,7 @@ class TeeNode:
     pinned_receivers: frozenset[str] = frozenset()
     work_dir: Path | None = None
     enclave_timeout: float = 1800.0
+    keep_ciphertexts: bool = False
 
     def describe(self) -> dict[str, Any]:
         """What this node can do in enclave jobs, for its status (no secret in it)."""
@@ -127,6 +129,7 @@ def open_tee(config: TeeConfig, *, party: str, audit: AuditLog, work_dir: Path) 
         enclave=enclave,
         pinned_receivers=frozenset(receiver_keys),
         work_dir=work_dir,
+        keep_ciphertexts=config.keep_ciphertexts,
     )
 
 

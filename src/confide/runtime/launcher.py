@@ -41,7 +41,7 @@ from confide.errors import ConfigError, PartyFailed
 from confide.net.federation import Federation, identity_paths, init_federation
 from confide.net.wire import decode, encode
 from confide.runtime.context import DEFAULT_TIMEOUT_S, Role, new_job_id
-from confide.runtime.worker import function_spec
+from confide.runtime.functions import function_spec
 
 __all__ = ["STOP_GRACE_S", "free_ports", "launch"]
 

@@ -5,63 +5,30 @@ the gRPC link and the context), runs the named SPMD function on its input and wr
 outcome. Input and output files are in the wire format (no pickle): the input is
 ``{"input": value, "parties": [...], "roles": {party: [role]}}``, the output
 ``{"ok": True, "result": value}`` or ``{"ok": False, "error": text}``. The function is named
-``package.module:qualname`` or ``/path/to/file.py:qualname``.
+``package.module:qualname`` or ``/path/to/file.py:qualname``
+(:mod:`confide.runtime.functions`).
+
+The launcher does not import this module (it names functions through
+:mod:`confide.runtime.functions`), and neither does :mod:`confide.runtime`'s ``__init__``, so
+``python -m`` runs it as ``__main__`` without having imported it first as a package module
+(runpy's ``RuntimeWarning``, and the module's code run twice).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from confide.errors import ConfigError
 from confide.net.wire import decode, encode
 from confide.runtime.context import Role
+from confide.runtime.functions import load_function
 from confide.runtime.party import link_bytes, open_party
 
-__all__ = ["function_spec", "load_function", "main"]
-
-
-def function_spec(fn: Callable[..., Any]) -> str:
-    """How a worker process finds ``fn``: ``module:qualname`` (or ``file.py:qualname``)."""
-    qualname = getattr(fn, "__qualname__", "")
-    module = getattr(fn, "__module__", None)
-    if not module or not qualname or "<" in qualname:
-        raise ConfigError(
-            f"{fn!r} must be a module-level function so that every party process can import it"
-        )
-    if module == "__main__":
-        path = getattr(sys.modules["__main__"], "__file__", None)
-        if path is None:
-            raise ConfigError("a function defined in an interactive session cannot be launched")
-        return f"{Path(path).resolve()}:{qualname}"
-    return f"{module}:{qualname}"
-
-
-def load_function(spec: str) -> Callable[..., Any]:
-    """Import the function named by :func:`function_spec`."""
-    where, _, qualname = spec.rpartition(":")
-    if not where or not qualname:
-        raise ConfigError(f"function spec {spec!r} must be 'module:qualname'")
-    if where.endswith(".py"):
-        module_spec = importlib.util.spec_from_file_location("confide_job_main", where)
-        if module_spec is None or module_spec.loader is None:
-            raise ConfigError(f"cannot load {where}")
-        module = importlib.util.module_from_spec(module_spec)
-        module_spec.loader.exec_module(module)
-    else:
-        module = importlib.import_module(where)
-    target: Any = module
-    for part in qualname.split("."):
-        target = getattr(target, part)
-    if not callable(target):
-        raise ConfigError(f"{spec!r} is not callable")
-    return target  # type: ignore[no-any-return]
+__all__ = ["main"]
 
 
 def _run(args: argparse.Namespace) -> dict[str, Any]:

@@ -13,7 +13,7 @@ its :class:`~confide.ml.boost.ModelPart`), as under MPC.
 The rows are those of the MPC job, step for step, on the joined table:
 
 1. **align**: the rows every dataset holds (the join), in the order of their ids' PSI digests
-   (:func:`confide.psi.digest_keys`), as :class:`~confide.jobs.credit.rows.AlignedRows` orders
+   (:func:`confide.psi.digest_keys`), as :class:`~confide.jobs.vertical.rows.AlignedRows` orders
    them after the PSI;
 2. **split**: the same draw from ``split_seed`` (a fresh one from :mod:`secrets` when absent);
 3. scorecard: **binning** of each owner's features on the training rows, **woe** tables and IVs
@@ -54,9 +54,9 @@ from confide.jobs.boost.settings import BoostJobSettings
 from confide.jobs.credit.component import check_credit_spec
 from confide.jobs.credit.outcome import CreditOutcome, disclosure_dicts, woe_table_dict
 from confide.jobs.credit.pipeline import add_scorecard
-from confide.jobs.credit.rows import wire_ids
 from confide.jobs.credit.settings import CreditSettings
-from confide.jobs.credit.tables import labels_of
+from confide.jobs.vertical.rows import wire_ids
+from confide.jobs.vertical.tables import labels_of
 from confide.metrics import summary
 from confide.ml.boost import PlainBoost
 from confide.ml.linear import PlainLogisticRegression
@@ -162,7 +162,7 @@ def check_boost_step(spec: JobSpec, step: Step) -> None:
 
 
 class _Clock:
-    """Stage times, as the MPC job's :class:`~confide.jobs.credit.stages.StageClock` keeps
+    """Stage times, as the MPC job's :class:`~confide.jobs.vertical.stages.StageClock` keeps
     them (no bytes: nothing is sent)."""
 
     def __init__(self) -> None:

@@ -28,12 +28,22 @@ def test_both_outcomes_start_with_the_shared_fields(cls: type[VerticalOutcome]) 
     assert (back.rows, back.intersection, back.train_size, back.test_size) == (5, 4, 0, 1)
 
 
-def test_the_boosting_outcome_turns_lists_back_into_arrays() -> None:
-    values = BoostOutcome(party="bank", settings={}).to_dict()
-    back = BoostOutcome.from_dict({**values, "test_scores": [0.25, 0.5], "test_labels": [0, 1]})
-    assert isinstance(back.test_scores, np.ndarray) and back.test_scores.tolist() == [0.25, 0.5]
-    kept = CreditOutcome.from_dict({"party": "bank", "settings": {}, "test_scores": [0.25]})
-    assert kept.test_scores == [0.25]  # the credit outcome takes its values as they come
+@pytest.mark.parametrize("cls", [CreditOutcome, BoostOutcome])
+def test_both_outcomes_turn_lists_back_into_arrays(
+    cls: type[CreditOutcome] | type[BoostOutcome],
+) -> None:
+    values = cls(party="bank", settings={}).to_dict()
+    back = cls.from_dict({**values, "test_scores": [0.25, 0.5], "test_labels": [0, 1]})
+    scores, labels = back.test_scores, back.test_labels
+    assert isinstance(scores, np.ndarray) and scores.tolist() == [0.25, 0.5]
+    assert isinstance(labels, np.ndarray) and labels.dtype.kind == "i"
+    assert back.train_scores is None  # absent fields stay absent
+
+
+def test_the_credit_outcome_turns_its_points_into_an_array() -> None:
+    back = CreditOutcome.from_dict({"party": "bank", "settings": {}, "test_points": [600, 612]})
+    assert isinstance(back.test_points, np.ndarray) and back.test_points.tolist() == [600, 612]
+    assert (*BoostOutcome.ARRAYS, "test_points") == CreditOutcome.ARRAYS
 
 
 def test_the_credit_outcome_writes_scorecard_numbers_as_plain_values() -> None:

@@ -26,9 +26,9 @@ from confide import psi
 from confide.jobs.boost.pipeline import DISCLOSURE as JOB_DISCLOSURE
 from confide.jobs.boost.pipeline import run_boost
 from confide.jobs.boost.settings import BoostJobSettings
-from confide.jobs.credit.rows import SPLIT_DISCLOSURE
 from confide.jobs.registry import Component, ComponentInputs, ComponentOutputs
 from confide.jobs.vertical.component import run_component, step_settings
+from confide.jobs.vertical.rows import SPLIT_DISCLOSURE
 from confide.jobs.vertical.spec import check_vertical_spec
 from confide.ml.boost.model import DISCLOSURE as PREDICTION_DISCLOSURE
 from confide.ml.boost.secureboost import DISCLOSURE as TRAINING_DISCLOSURE

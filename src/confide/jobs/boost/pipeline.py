@@ -4,8 +4,8 @@ Every party of the job runs :func:`boost_job` (SPMD): the bank (label holder, th
 of SecureBoost), one or more feature owners (passive parties) and, if the federation names one,
 a compute helper (``dealer``), which SecureBoost does not need: it takes part in the settings
 check only. Steps, each timed with the bytes it sent
-(:class:`~confide.jobs.credit.stages.StageClock`); steps 1 to 4 are the credit job's
-(:mod:`confide.jobs.credit.rows`):
+(:class:`~confide.jobs.vertical.stages.StageClock`); steps 1 to 4 are the credit job's
+(:mod:`confide.jobs.vertical.rows`):
 
 1. **check**: every party compares the fingerprint of its settings with everyone else's.
 2. **load**: each data party reads its own table and encodes its categories as codes, locally
@@ -40,7 +40,8 @@ from confide.errors import ProtocolError
 from confide.jobs.boost.features import numeric_features
 from confide.jobs.boost.outcome import BoostOutcome
 from confide.jobs.boost.settings import BoostJobSettings
-from confide.jobs.credit.rows import (
+from confide.jobs.vertical.outcome import disclosure_dicts
+from confide.jobs.vertical.rows import (
     SPLIT_DISCLOSURE,
     AlignedRows,
     agree_settings,
@@ -49,9 +50,8 @@ from confide.jobs.credit.rows import (
     needed,
     party_table,
 )
-from confide.jobs.credit.settings import PartyTable
-from confide.jobs.credit.stages import Emit, StageClock, print_progress
-from confide.jobs.vertical.outcome import disclosure_dicts
+from confide.jobs.vertical.stages import Emit, StageClock, print_progress
+from confide.jobs.vertical.tables import PartyTable
 from confide.metrics import summary
 from confide.ml.boost import ModelPart, SecureBoost
 from confide.ml.boost.model import DISCLOSURE as PREDICTION_DISCLOSURE
@@ -80,7 +80,7 @@ def boost_job(ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any]:
 
     ``settings`` is :meth:`BoostJobSettings.to_dict` (the same at every party); ``table`` is
     this data party's :meth:`PartyTable.to_dict` (``None`` at a compute helper). Progress
-    lines go to standard error (:func:`~confide.jobs.credit.stages.print_progress`).
+    lines go to standard error (:func:`~confide.jobs.vertical.stages.print_progress`).
     """
     settings = BoostJobSettings.from_dict(inputs["settings"])
     return run_boost(ctx, settings, party_table(inputs)).to_dict()

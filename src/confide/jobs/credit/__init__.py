@@ -11,7 +11,7 @@ outcome = CreditOutcome.from_dict(results["bank"])
 from confide.jobs.credit.outcome import CreditOutcome
 from confide.jobs.credit.pipeline import DISCLOSURE, credit_job, run_credit
 from confide.jobs.credit.settings import CreditSettings, PartyTable
-from confide.jobs.credit.stages import StageClock, parse_progress, print_progress
+from confide.jobs.vertical.stages import StageClock, parse_progress, print_progress
 
 __all__ = [
     "DISCLOSURE",

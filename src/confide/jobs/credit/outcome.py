@@ -37,10 +37,19 @@ class CreditOutcome(VerticalOutcome):
     """One party's result of the credit job (fields empty where the party learned nothing).
 
     The party, its settings and the sizes of the shared steps come first
-    (:class:`~confide.jobs.vertical.VerticalOutcome`), then the credit job's own fields.
+    (:class:`~confide.jobs.vertical.VerticalOutcome`), then the credit job's own fields;
+    :meth:`from_dict` turns the scores, labels and points back into arrays (a node's admin API
+    gives lists).
     """
 
     KIND: ClassVar[str] = "credit outcome"
+    ARRAYS: ClassVar[tuple[str, ...]] = (
+        "train_scores",
+        "test_scores",
+        "train_labels",
+        "test_labels",
+        "test_points",
+    )
 
     iv: dict[str, float] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)

@@ -3,11 +3,11 @@
 Every party of the job runs :func:`credit_job` (SPMD): the bank (label holder), one or two
 feature owners (the data platform, a partner) and, with two data parties, the dealer, which
 deals the MPC engine's correlated randomness and holds no data. Steps, each timed with the bytes
-it sent (:class:`~confide.jobs.credit.stages.StageClock`); steps 1 to 4 are shared with the
-boosting job (:mod:`~confide.jobs.credit.rows`):
+it sent (:class:`~confide.jobs.vertical.stages.StageClock`); steps 1 to 4 are shared with the
+boosting job (:mod:`~confide.jobs.vertical.rows`):
 
 1. **check**: every party compares the fingerprint of its settings with everyone else's.
-2. **load**: each data party reads its own table (:mod:`~confide.jobs.credit.tables`).
+2. **load**: each data party reads its own table (:mod:`~confide.jobs.vertical.tables`).
 3. **psi**: the data parties align their rows on the id column (:func:`confide.psi.align`).
 4. **split**: the label holder draws the train/test split and sends the test rows' positions to
    the feature owners (positions in the aligned order, drawn without looking at any value).
@@ -40,7 +40,9 @@ import pandas as pd
 from confide import psi
 from confide.errors import ConfigError, ProtocolError
 from confide.jobs.credit.outcome import CreditOutcome, woe_table_dict
-from confide.jobs.credit.rows import (
+from confide.jobs.credit.settings import CreditSettings, PartyTable
+from confide.jobs.vertical.outcome import disclosure_dicts
+from confide.jobs.vertical.rows import (
     SPLIT_DISCLOSURE,
     AlignedRows,
     agree_settings,
@@ -49,9 +51,7 @@ from confide.jobs.credit.rows import (
     needed,
     party_table,
 )
-from confide.jobs.credit.settings import CreditSettings, PartyTable
-from confide.jobs.credit.stages import Emit, StageClock, print_progress
-from confide.jobs.vertical.outcome import disclosure_dicts
+from confide.jobs.vertical.stages import Emit, StageClock, print_progress
 from confide.metrics import summary
 from confide.ml.linear import SecureLogisticRegression
 from confide.ml.scorecard import Scaling, Scorecard, base_points, owner_points
@@ -86,7 +86,7 @@ def credit_job(ctx: Context, inputs: Mapping[str, Any]) -> dict[str, Any]:
 
     ``settings`` is :meth:`CreditSettings.to_dict` (the same at every party); ``table`` is this
     data party's :meth:`PartyTable.to_dict` (``None`` at the dealer). Progress lines go to
-    standard error (:func:`~confide.jobs.credit.stages.print_progress`).
+    standard error (:func:`~confide.jobs.vertical.stages.print_progress`).
     """
     settings = CreditSettings.from_dict(inputs["settings"])
     return run_credit(ctx, settings, party_table(inputs)).to_dict()

@@ -2,19 +2,21 @@
 
 Every party of the job passes the same :class:`CreditSettings` (the first round of the job
 checks it, so a party with other settings is refused before any data is read). Each data
-party also passes where its own table is (:class:`PartyTable`). Both travel through the wire
-format as plain dicts (:meth:`CreditSettings.to_dict` / :meth:`CreditSettings.from_dict`,
-from :class:`~confide.jobs.vertical.VerticalSettings`, which holds what both jobs' settings share).
+party also passes where its own table is (:class:`~confide.jobs.vertical.tables.PartyTable`,
+re-exported here). Both travel through the wire format as plain dicts
+(:meth:`CreditSettings.to_dict` / :meth:`CreditSettings.from_dict`, from
+:class:`~confide.jobs.vertical.VerticalSettings`, which holds what both jobs' settings share).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from confide.errors import ConfigError
 from confide.jobs.vertical.settings import VerticalSettings
+from confide.jobs.vertical.tables import PartyTable
 
 __all__ = ["BINNING_METHODS", "CreditSettings", "PartyTable"]
 
@@ -92,22 +94,3 @@ class CreditSettings(VerticalSettings):
     def psi(self) -> str:
         """The PSI protocol the job runs (``"auto"`` resolved)."""
         return self._resolve_psi(self.psi_protocol)
-
-
-@dataclass(frozen=True)
-class PartyTable:
-    """Where one data party's table is, and which of its columns are features.
-
-    ``features`` ``None`` takes every column but the id (and, at the label holder, the label).
-    """
-
-    path: str
-    features: Sequence[str] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "features": list(self.features) if self.features else None}
-
-    @classmethod
-    def from_dict(cls, values: Mapping[str, Any]) -> PartyTable:
-        features = values.get("features")
-        return cls(str(values["path"]), tuple(features) if features else None)

@@ -1,8 +1,12 @@
 """What the vertical jobs (the credit scorecard, the boosting job) share beyond their first steps.
 
 Both jobs run over a bank (the label holder) and its partners (the feature owners), start with
-the steps of :mod:`confide.jobs.credit.rows` (check, load, PSI, split) and run as node
-components of the same shape. This package holds the rest they have in common, once:
+the same steps and run as node components of the same shape. This package holds what they have
+in common, once:
+
+- :mod:`.rows`: the first steps of both (check, load, PSI, split), :class:`AlignedRows`;
+- :mod:`.stages`: :class:`StageClock` (timed stages, their bytes) and the progress lines;
+- :mod:`.tables`: :class:`PartyTable` (where a party's table is), reading and checking it;
 
 - :mod:`.settings`: :class:`VerticalSettings`, the base of both settings classes (the parties,
   the columns, the split, the PSI protocol's checks, the wire form and the fingerprint);

@@ -30,7 +30,7 @@ S_contra = TypeVar("S_contra", bound=VerticalSettings, contravariant=True)
 Out = TypeVar("Out")
 Out_co = TypeVar("Out_co", covariant=True)
 
-#: A job's progress callback, ``emit(party, stage, message)`` (as in ``credit.stages``).
+#: A job's progress callback, ``emit(party, stage, message)`` (as in :mod:`.stages`).
 Emit = Callable[[str, str, str], None]
 
 

@@ -34,10 +34,9 @@ import pandas as pd
 
 from confide import psi
 from confide.errors import ConfigError, ProtocolError
-from confide.jobs.credit.settings import PartyTable
-from confide.jobs.credit.stages import StageClock
-from confide.jobs.credit.tables import feature_columns, labels_of, read_table
 from confide.jobs.vertical.outcome import VerticalOutcome
+from confide.jobs.vertical.stages import StageClock
+from confide.jobs.vertical.tables import PartyTable, feature_columns, labels_of, read_table
 from confide.runtime.context import Context
 from confide.runtime.disclosure import Disclosure
 

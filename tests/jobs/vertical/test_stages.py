@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from confide.jobs.credit import StageClock, parse_progress
-from confide.jobs.credit.stages import PROGRESS_PREFIX
+from confide.jobs.vertical.stages import PROGRESS_PREFIX
 from confide.runtime import Context, simulate
 
 

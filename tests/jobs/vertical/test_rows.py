@@ -11,7 +11,8 @@ import pytest
 from confide.datasets import vertical_credit
 from confide.errors import PartyFailed
 from confide.jobs.credit import CreditSettings, PartyTable
-from confide.jobs.credit.rows import (
+from confide.jobs.vertical import VerticalOutcome
+from confide.jobs.vertical.rows import (
     AlignedRows,
     agree_settings,
     holds_data,
@@ -19,8 +20,7 @@ from confide.jobs.credit.rows import (
     party_table,
     wire_ids,
 )
-from confide.jobs.credit.stages import StageClock
-from confide.jobs.vertical import VerticalOutcome
+from confide.jobs.vertical.stages import StageClock
 from confide.runtime import Context, simulate
 
 SETTINGS = CreditSettings(split_seed=9, dealer=None, feature_owners=("platform", "partner"))

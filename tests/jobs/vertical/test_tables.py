@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from confide.errors import ConfigError
-from confide.jobs.credit.tables import feature_columns, labels_of, read_table
+from confide.jobs.vertical.tables import feature_columns, labels_of, read_table
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Reading a data party's own table for the credit job, and checking it before any protocol runs.
+"""A data party's own table in a vertical job: where it is (:class:`PartyTable`), reading it,
+and checking it before any protocol runs.
 
 Files are CSV (``.csv``, ``.csv.gz``) or Parquet (``.parquet``, ``.pq``). The checks here are
 local and name columns, never values (error texts travel to the other parties).
@@ -6,15 +7,36 @@ local and name columns, never values (error texts travel to the other parties).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from confide.errors import ConfigError
 
-__all__ = ["feature_columns", "labels_of", "read_table"]
+__all__ = ["PartyTable", "feature_columns", "labels_of", "read_table"]
+
+
+@dataclass(frozen=True)
+class PartyTable:
+    """Where one data party's table is, and which of its columns are features.
+
+    ``features`` ``None`` takes every column but the id (and, at the label holder, the label).
+    """
+
+    path: str
+    features: Sequence[str] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "features": list(self.features) if self.features else None}
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> PartyTable:
+        features = values.get("features")
+        return cls(str(values["path"]), tuple(features) if features else None)
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
