@@ -179,6 +179,7 @@ def streams_job(ctx: Context, _: None) -> dict[str, Any]:
         "xor": streams.zero((20000,), Kind.BOOLEAN),
         "random": streams.random((8,)),
         "holds": [streams.holds(j) for j in range(3)],
+        "mixed": streams.zeros([(5,), (), (3,)], [Kind.BOOLEAN, Kind.ARITHMETIC, Kind.BOOLEAN]),
     }
 
 
@@ -190,6 +191,11 @@ def test_zero_shares_sum_to_zero_and_look_random() -> None:
     np.testing.assert_array_equal(xors[0] ^ xors[1] ^ xors[2], np.zeros(20000, U64))
     assert all(looks_uniform(z) for z in zeros + xors)
     assert len({z.tobytes() for z in zeros}) == 3
+    first, second, third = (results[p]["mixed"] for p in PARTIES)
+    np.testing.assert_array_equal(first[0] ^ second[0] ^ third[0], np.zeros(5, U64))
+    np.testing.assert_array_equal(first[1] + second[1] + third[1], np.zeros((), U64))
+    np.testing.assert_array_equal(first[2] ^ second[2] ^ third[2], np.zeros(3, U64))
+    assert all(z.any() for z in first[::2])  # random shares, not zeros
     # Each party holds streams i and i + 1; the holders of a stream draw the same words.
     for i, party in enumerate(PARTIES):
         assert results[party]["holds"] == [j in (i, (i + 1) % 3) for j in range(3)]

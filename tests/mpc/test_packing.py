@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from confide.errors import ProtocolError
-from confide.mpc.packing import JOIN_WORDS, pack, unpack
+from confide.mpc.packing import JOIN_WORDS, joined, pack, unpack, unpack_joined
 
 U64 = np.uint64
 
@@ -51,3 +51,19 @@ def test_round_trip(shapes: list[tuple[int, ...]], count: int) -> None:
 def test_malformed_messages_name_the_peer(message: object) -> None:
     with pytest.raises(ProtocolError, match="'p1'"):
         unpack("p1", message, [(3,), (4,)])
+
+
+def test_joined_messages_unpack_whole() -> None:
+    xs = arrays((3,), (2, 2), ())
+    assert joined([3, 4, 1]) and not joined([5]) and not joined([JOIN_WORDS, 1])
+    flat = unpack_joined("p1", pack(xs), 8)
+    np.testing.assert_array_equal(flat, np.concatenate([x.ravel() for x in xs]))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [None, [], arrays((8,)) * 2, arrays((7,)), [np.zeros(8, dtype=np.int64)], [b"x" * 64]],
+)
+def test_malformed_joined_messages_name_the_peer(message: object) -> None:
+    with pytest.raises(ProtocolError, match="'p1'"):
+        unpack_joined("p1", message, 8)

@@ -357,13 +357,13 @@ class Aby3(Protocol):
         boolean = [
             self._local_products(x, y, np.bitwise_and, np.bitwise_xor) for x, y in request.ands
         ]
-        masked = g.zeros([t.shape for t in arithmetic], Kind.ARITHMETIC)
-        for z, term in zip(masked, arithmetic, strict=True):
-            np.add(z, term, out=z)
-        flipped = g.zeros([t.shape for t in boolean], Kind.BOOLEAN)
-        for z, term in zip(flipped, boolean, strict=True):
-            np.bitwise_xor(z, term, out=z)
-        masked += flipped
+        # Zero shares of both kinds in one draw per stream (the order each stream had drawn
+        # them in one kind at a time).
+        kinds = [Kind.ARITHMETIC] * len(arithmetic) + [Kind.BOOLEAN] * len(boolean)
+        terms = arithmetic + boolean
+        masked = g.zeros([t.shape for t in terms], kinds)
+        for z, term, kind in zip(masked, terms, kinds, strict=True):
+            (np.bitwise_xor if kind is Kind.BOOLEAN else np.add)(z, term, out=z)
         # The previous party misses our second component of each opened share.
         sent = masked + [x.parts[1] for x in request.opens]
         if sent:

@@ -121,7 +121,9 @@ class BeaverTriple(Correlation):
 
     def compute(self, free: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
         a, b = free
-        return (a * b,)
+        # Into an array, even 0-d: numpy scalar arithmetic warns on the ring's wrap-around.
+        out = np.empty(broadcast_shape(a.shape, b.shape), dtype=RING_DTYPE)
+        return (np.multiply(a, b, out=out),)
 
 
 @dataclass(frozen=True)

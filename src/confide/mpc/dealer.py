@@ -14,7 +14,8 @@ Protocol (seed compression, after the "trusted first party" dealing of SPU and C
 1. Setup: the dealer sends every data party ``P_i`` a fresh seed ``s_i`` (``secrets``) and keeps
    a copy of each party's stream ``PRG(s_i)``.
 2. For each batch of correlations, ``P_i`` draws its shares of the free components, and of the
-   determined components unless it is the last party ``P_last``, from ``PRG(s_i)``.
+   determined components unless it is the last party ``P_last``, from ``PRG(s_i)`` (laid out
+   as :mod:`confide.mpc.dealt_layout` says, so the dealer works a region at a time).
 3. The dealer draws the same shares, adds them up (or XORs them) to get the free values in the
    clear, computes the determined values, and sends ``P_last`` one message with, for each
    determined component, the correction ``value - sum of the other parties' shares``.
@@ -39,11 +40,10 @@ import numpy as np
 from confide.crypto.prg import PRG, new_seed
 from confide.errors import ConfigError, ProtocolError
 from confide.mpc.correlations import Correlation
+from confide.mpc.dealt_layout import combine_runs, layout_of
 from confide.mpc.encoding import RING_DTYPE
 from confide.mpc.packing import pack, unpack
 from confide.mpc.provider import Pending, Provider
-from confide.mpc.share import Kind
-from confide.mpc.streams import draw_many
 from confide.params import SEED_BYTES
 from confide.runtime.context import Context, Role
 from confide.runtime.disclosure import Disclosure
@@ -68,17 +68,6 @@ DISCLOSURE = (
         "the dealer must be trusted not to collude: it knows every mask in the clear",
     ),
 )
-
-
-def _combine_into(total: np.ndarray, share: np.ndarray, kind: Kind, *, subtract: bool) -> None:
-    """``total ^= share`` (boolean), else ``total += share`` or ``total -= share``, in place
-    (an array update, never numpy-scalar arithmetic, which warns on wrap-around)."""
-    if kind is Kind.BOOLEAN:
-        np.bitwise_xor(total, share, out=total)
-    elif subtract:
-        np.subtract(total, share, out=total)
-    else:
-        np.add(total, share, out=total)
 
 
 class TrustedDealer(Provider):
@@ -170,19 +159,17 @@ class TrustedDealer(Provider):
         if self._prg is None:
             raise ConfigError("the dealer's seed was never received")
         last = engine.ctx.party == engine.parties[-1]
-        drawn = iter(draw_many(self._prg, _layout(requests, determined=not last)))
-        free: list[tuple[np.ndarray, ...]] = []
-        for request in requests:
-            count = len(request.free) + (0 if last else len(request.determined))
-            free.append(tuple(next(drawn) for _ in range(count)))
-        determined = [c for request in requests for c in request.determined]
-        if not last or not determined:
+        layout = layout_of(requests)
+        drawn = layout.draw(self._prg, determined=not last)
+        count = range(len(requests))
+        if not last:
+            return Pending([layout.free(drawn, k) + layout.determined(drawn, k) for k in count])
+        free = [layout.free(drawn, k) for k in count]
+        if not layout.determined_shapes:
             return Pending(free)
 
-        shapes = [c.shape for c in determined]
-
         def corrections() -> list[tuple[np.ndarray, ...]]:
-            words = iter(self._take(shapes))
+            words = iter(self._take(layout.determined_shapes))
             return [
                 shares + tuple(next(words) for _ in request.determined)
                 for request, shares in zip(requests, free, strict=True)
@@ -191,52 +178,40 @@ class TrustedDealer(Provider):
         return Pending(free, corrections)
 
     def _serve(self, requests: Sequence[Correlation]) -> None:
-        """The dealer: draw every party's shares, compute, send the last party's corrections."""
+        """The dealer: draw every party's shares, compute, send the last party's corrections.
+
+        The parties' free shares add up a region at a time, and the non-last parties' shares
+        of the determined values come off them a region at a time
+        (:mod:`~confide.mpc.dealt_layout`).
+        """
         engine = self.engine
         parties = engine.parties
-        streams = {
-            party: iter(
-                draw_many(self._streams[party], _layout(requests, determined=party != parties[-1]))
-            )
-            for party in parties
-        }
-        corrections: list[np.ndarray] = []
-        for request in requests:
-            free = []
-            for component in request.free:
-                total = next(streams[parties[0]])  # the dealer's own copy: update it in place
-                for party in parties[1:]:
-                    _combine_into(total, next(streams[party]), component.kind, subtract=False)
-                free.append(total)
-            values = request.compute(free)
-            if len(values) != len(request.determined):
+        layout = layout_of(requests)
+        first, *others = [
+            layout.draw(self._streams[p], determined=p != parties[-1]) for p in parties
+        ]
+        for other in others:  # the dealer's own copy of the first party's stream: in place
+            combine_runs(first.words, other.words, layout.word_runs, subtract=False)
+            np.bitwise_xor(first.bits, other.bits, out=first.bits)
+        if not layout.determined_shapes:
+            return
+        corrections = np.empty(layout.determined_words, dtype=RING_DTYPE)
+        values = iter(layout.split_determined(corrections))
+        for k, request in enumerate(requests):
+            computed = request.compute(layout.free(first, k))
+            if len(computed) != len(request.determined):
                 raise ConfigError(f"{type(request).__name__} computed the wrong number of values")
-            for component, value in zip(request.determined, values, strict=True):
+            for component, value in zip(request.determined, computed, strict=True):
                 if value.dtype != RING_DTYPE or value.shape != component.shape:
                     raise ConfigError(f"{type(request).__name__} computed a malformed value")
-                correction = np.array(value, dtype=RING_DTYPE)  # a fresh array, even if 0-d
-                for party in parties[:-1]:
-                    _combine_into(correction, next(streams[party]), component.kind, subtract=True)
-                corrections.append(correction)
-        if corrections:
-            with engine.ctx.scope("mpc"):
-                engine.ctx.send(parties[-1], "deal", pack(corrections))
+                next(values)[...] = value
+        for drawn in [first, *others][:-1]:
+            combine_runs(corrections, drawn.determined, layout.determined_runs, subtract=True)
+        with engine.ctx.scope("mpc"):
+            engine.ctx.send(parties[-1], "deal", pack(layout.split_determined(corrections)))
 
     def _take(self, shapes: Sequence[tuple[int, ...]]) -> list[np.ndarray]:
         """The last party: the dealer's corrections of one batch."""
         with self.engine.ctx.scope("mpc"):
             got = self.engine.ctx.recv(self._dealer, "deal")
         return unpack(self._dealer, got, shapes)
-
-
-def _layout(
-    requests: Sequence[Correlation], *, determined: bool
-) -> list[tuple[tuple[int, ...], int]]:
-    """What a party draws from its stream for ``requests``, in order: for each request its
-    free components, then (unless it is the last party) its determined ones."""
-    draws = []
-    for request in requests:
-        draws += [(c.shape, c.bits) for c in request.free]
-        if determined:
-            draws += [(c.shape, 64) for c in request.determined]
-    return draws

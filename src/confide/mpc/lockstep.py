@@ -46,6 +46,11 @@ def run_together(protocol: Protocol, programs: Sequence[Program[Any]]) -> list[A
     for k, program in enumerate(programs):
         _advance(program, k, None, waiting, results)
     while waiting:
+        if len(waiting) == 1:  # one program left: its request as it is
+            ((k, request),) = waiting.items()
+            del waiting[k]
+            _advance(programs[k], k, protocol.fused_round(request), waiting, results)
+            continue
         order = sorted(waiting)
         requests = [waiting.pop(k) for k in order]
         joined = protocol.fused_round(_join(requests))

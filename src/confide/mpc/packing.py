@@ -22,7 +22,7 @@ import numpy as np
 from confide.errors import ProtocolError
 from confide.mpc.encoding import RING_DTYPE
 
-__all__ = ["JOIN_WORDS", "pack", "unpack"]
+__all__ = ["JOIN_WORDS", "joined", "pack", "unpack", "unpack_joined"]
 
 #: Arrays whose sizes add up to at most this many words travel joined as one array.
 JOIN_WORDS = 1 << 15
@@ -30,6 +30,11 @@ JOIN_WORDS = 1 << 15
 
 def _joined(sizes: Sequence[int]) -> bool:
     return len(sizes) > 1 and sum(sizes) <= JOIN_WORDS
+
+
+def joined(sizes: Sequence[int]) -> bool:
+    """Whether arrays of ``sizes`` words travel joined as one array (see the module docstring)."""
+    return _joined(sizes)
 
 
 def _layout(sizes: Sequence[int]) -> list[int]:
@@ -63,3 +68,14 @@ def unpack(peer: str, got: object, shapes: Sequence[tuple[int, ...]]) -> list[np
         out.append(got[0][start : start + size].reshape(shape))
         start += size
     return out
+
+
+def unpack_joined(peer: str, got: object, size: int) -> np.ndarray:
+    """The one flat array of ``size`` words in a message from ``peer`` that :func:`pack` made of
+    arrays travelling joined (see :func:`joined`), unsplit."""
+    if not isinstance(got, list) or len(got) != 1:
+        raise ProtocolError(f"{peer!r} sent {type(got).__name__} instead of 1 array")
+    (value,) = got
+    if not isinstance(value, np.ndarray) or value.dtype != RING_DTYPE or value.shape != (size,):
+        raise ProtocolError(f"{peer!r} sent a message that is not {size} ring words")
+    return value

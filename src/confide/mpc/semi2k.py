@@ -52,6 +52,7 @@ Truncation (divide by ``2^f`` after a fixed-point product), two methods:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -70,7 +71,7 @@ from confide.mpc.correlations import (
     matmul_shape,
 )
 from confide.mpc.encoding import RING_BITS, RING_DTYPE
-from confide.mpc.packing import pack, unpack
+from confide.mpc.packing import joined, pack, unpack, unpack_joined
 from confide.mpc.protocol import Protocol, RoundRequest, RoundResult, truncation_amounts
 from confide.mpc.provider import Pending
 from confide.mpc.ring import ring_matmul_sum
@@ -127,6 +128,8 @@ class Semi2k(Protocol):
         super().__init__()
         self.truncation = Truncation.parse(truncation)
         self._pair_streams: dict[str, PRG] = {}
+        #: Whether this party is the first data party (it adds public terms); set in setup.
+        self._first = False
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -147,6 +150,7 @@ class Semi2k(Protocol):
         """Every pair of data parties shares a seed (the earlier one draws it), for inputs."""
         engine = self.engine
         ctx = engine.ctx
+        self._first = ctx.party == engine.parties[0]
         if not engine.holds_shares:
             return
         with ctx.scope("mpc"):
@@ -162,10 +166,6 @@ class Semi2k(Protocol):
                 self._pair_streams[peer] = PRG(seed)
 
     # -- helpers ---------------------------------------------------------------------------------
-
-    @property
-    def _first(self) -> bool:
-        return self.engine.ctx.party == self.engine.parties[0]
 
     def _share(self, part: np.ndarray, kind: Kind = Kind.ARITHMETIC, frac_bits: int = 0) -> Share:
         return Share(self.engine, (part,), part.shape, kind, frac_bits)
@@ -193,6 +193,9 @@ class Semi2k(Protocol):
             if me not in to:
                 return None
             shapes = [np.shape(a) for a in arrays]
+            sizes = [math.prod(shape) for shape in shapes]
+            if holds and joined(sizes):
+                return self._sum_joined(payload[0], sizes, shapes, kinds)
             totals: list[np.ndarray] | None = None
             for peer in engine.parties:
                 if peer == me:
@@ -212,6 +215,34 @@ class Semi2k(Protocol):
         if totals is None:  # cannot happen: semi2k has two data parties or more
             raise ConfigError("an opening needs at least two data parties")
         return totals
+
+    def _sum_joined(
+        self,
+        own: np.ndarray,
+        sizes: Sequence[int],
+        shapes: Sequence[tuple[int, ...]],
+        kinds: Sequence[Kind],
+    ) -> list[np.ndarray]:
+        """:meth:`_exchange` for arrays that travel joined (``own``, this party's message):
+        every peer's message is added (or XORed) to it in one step per run of arrays of one
+        kind, into one fresh array, whose views (separate regions) are returned."""
+        engine = self.engine
+        me = engine.ctx.party
+        runs = _kind_runs(sizes, kinds)
+        total = np.empty(own.size, dtype=RING_DTYPE)
+        current = own
+        for peer in engine.parties:
+            if peer != me:
+                got = unpack_joined(peer, engine.ctx.recv(peer, "open"), own.size)
+                for start, stop, combine in runs:
+                    combine(current[start:stop], got[start:stop], out=total[start:stop])
+                current = total
+        out = []
+        start = 0
+        for size, shape in zip(sizes, shapes, strict=True):
+            out.append(total[start : start + size].reshape(shape))
+            start += size
+        return out
 
     def _deal(self, requests: Sequence[Correlation]) -> list[tuple[np.ndarray, ...]]:
         return self._deal_pending(requests).result()
@@ -451,6 +482,23 @@ class Semi2k(Protocol):
             self._share(x.parts[0] if party == self.engine.ctx.party else zeros, Kind.BOOLEAN)
             for party in self.engine.parties
         ]
+
+
+def _kind_runs(sizes: Sequence[int], kinds: Sequence[Kind]) -> list[tuple[int, int, np.ufunc]]:
+    """Consecutive arrays of ``sizes`` words grouped by kind: ``(start, stop, combine)`` word
+    ranges of a flat message, each combined by one ufunc."""
+    runs: list[tuple[int, int, np.ufunc]] = []
+    start = 0
+    previous: Kind | None = None
+    for size, kind in zip(sizes, kinds, strict=True):
+        if kind is previous:
+            first, _, combine = runs[-1]
+            runs[-1] = (first, start + size, combine)
+        else:
+            runs.append((start, start + size, _combine(kind)))
+            previous = kind
+        start += size
+    return runs
 
 
 def _combine(kind: Kind) -> np.ufunc:

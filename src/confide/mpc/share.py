@@ -59,6 +59,8 @@ def shape_of(shape: Sequence[SupportsIndex] | SupportsIndex) -> tuple[int, ...]:
 
 def broadcast_shape(*shapes: tuple[int, ...]) -> tuple[int, ...]:
     """numpy's broadcast of ``shapes``, or ``ConfigError`` naming them."""
+    if len(shapes) == 2 and shapes[0] == shapes[1] and type(shapes[0]) is tuple:
+        return shapes[0]  # the common case first: two equal tuples
     first = tuple(shapes[0]) if shapes else ()
     if all(tuple(shape) == first for shape in shapes[1:]):
         return first  # the common case, without numpy's general (slow) path
@@ -86,6 +88,36 @@ def _probe(shape: tuple[int, ...]) -> np.ndarray:
     return np.broadcast_to(np.zeros((), dtype=np.uint8), shape)
 
 
+def _reshaped(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape numpy gives ``reshape(dims)`` of an array of ``shape`` (``ConfigError`` if
+    none): worked out directly in the common cases, by numpy otherwise."""
+    size = math.prod(shape)
+    known = [d for d in dims if d != -1]
+    if min(known, default=0) >= 0:
+        rest = math.prod(known)
+        if len(known) == len(dims) and rest == size:
+            return dims
+        if len(known) == len(dims) - 1 and rest and size % rest == 0:
+            return tuple(size // rest if d == -1 else d for d in dims)
+    try:
+        return tuple(_probe(shape).reshape(dims).shape)
+    except ValueError as exc:
+        raise ConfigError(f"cannot reshape a share of {shape} to {dims}") from exc
+
+
+def _as_arrays(parts: tuple[object, ...]) -> tuple[np.ndarray, ...]:
+    """``parts`` as arrays: numpy turns 0-d results into scalars, which are kept as 0-d arrays;
+    anything else is refused."""
+    if any(isinstance(part, np.generic) for part in parts):
+        parts = tuple(np.asarray(p) for p in parts)
+    arrays = []
+    for part in parts:
+        if not isinstance(part, np.ndarray):
+            raise ConfigError("share parts must be uint64 arrays")
+        arrays.append(part)
+    return tuple(arrays)
+
+
 @dataclass(frozen=True, eq=False)
 class Share:
     """This party's share of a secret array of ``shape`` (see the module docstring)."""
@@ -102,18 +134,17 @@ class Share:
     def __post_init__(self) -> None:
         # Shares are built by the thousand on small arrays: check with cheap tests first.
         parts = self.parts
-        if any(type(part) is not np.ndarray for part in parts):
-            if any(isinstance(part, np.generic) for part in parts):
-                # numpy turns 0-d results into scalars; keep every part an array.
-                parts = tuple(np.asarray(p) for p in parts)
+        for part in parts:
+            if type(part) is not np.ndarray:
+                parts = _as_arrays(parts)
                 object.__setattr__(self, "parts", parts)
-            if not all(isinstance(part, np.ndarray) for part in parts):
-                raise ConfigError("share parts must be uint64 arrays")
+                break
+        shape = self.shape
         for part in parts:
             if part.dtype is not RING_DTYPE and part.dtype != RING_DTYPE:
                 raise ConfigError("share parts must be uint64 arrays")
-            if part.shape != self.shape:
-                raise ConfigError(f"a share part of shape {part.shape} in a share of {self.shape}")
+            if part.shape != shape:
+                raise ConfigError(f"a share part of shape {part.shape} in a share of {shape}")
         if not 0 <= self.frac_bits < RING_BITS:
             raise ConfigError(f"fractional bits {self.frac_bits} out of range")
 
@@ -208,10 +239,7 @@ class Share:
         single = len(shape) == 1 and (type(shape[0]) is tuple or not _is_index(shape[0]))
         target = shape[0] if single else shape
         dims = tuple(int(d.__index__()) for d in target)  # type: ignore[union-attr]
-        try:
-            new_shape = _probe(self.shape).reshape(dims).shape
-        except ValueError as exc:
-            raise ConfigError(f"cannot reshape a share of {self.shape} to {dims}") from exc
+        new_shape = _reshaped(self.shape, dims)
         parts = tuple(p.reshape(new_shape) for p in self.parts)
         return Share(self.engine, parts, new_shape, self.kind, self.frac_bits)
 

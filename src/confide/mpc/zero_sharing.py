@@ -106,13 +106,18 @@ class ReplicatedStreams:
         return self.zeros([shape], kind)[0]
 
     def zeros(
-        self, shapes: Sequence[tuple[int, ...]], kind: Kind = Kind.ARITHMETIC
+        self, shapes: Sequence[tuple[int, ...]], kind: Kind | Sequence[Kind] = Kind.ARITHMETIC
     ) -> list[np.ndarray]:
-        """This party's zero shares of each of ``shapes``: as many :meth:`zero` calls give."""
+        """This party's zero shares of each of ``shapes`` (of one kind, or each of its own):
+        as many :meth:`zero` calls give."""
+        kinds = [kind] * len(shapes) if isinstance(kind, Kind) else list(kind)
+        if len(kinds) != len(shapes):
+            raise ConfigError(f"{len(kinds)} kinds for {len(shapes)} zero shares")
         shares = self.words_many(self.index, shapes)
-        for share, following in zip(shares, self.words_many(self.index + 1, shapes), strict=True):
-            if kind is Kind.BOOLEAN:
-                np.bitwise_xor(share, following, out=share)
+        following = self.words_many(self.index + 1, shapes)
+        for share, other, each in zip(shares, following, kinds, strict=True):
+            if each is Kind.BOOLEAN:
+                np.bitwise_xor(share, other, out=share)
             else:
-                np.subtract(share, following, out=share)
+                np.subtract(share, other, out=share)
         return shares
