@@ -7,7 +7,6 @@ in common, once:
 - :mod:`.rows`: the first steps of both (check, load, PSI, split), :class:`AlignedRows`;
 - :mod:`.stages`: :class:`StageClock` (timed stages, their bytes) and the progress lines;
 - :mod:`.tables`: :class:`PartyTable` (where a party's table is), reading and checking it;
-
 - :mod:`.settings`: :class:`VerticalSettings`, the base of both settings classes (the parties,
   the columns, the split, the PSI protocol's checks, the wire form and the fingerprint);
 - :mod:`.outcome`: :class:`VerticalOutcome`, the base of both outcomes (the party, its settings,
