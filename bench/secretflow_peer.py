@@ -4,8 +4,10 @@ The runners live in their own virtualenv (``.venv-sf``, Python 3.10: ``make benc
 and never import Confide. This module writes the arrays to an npz file in the runners' format,
 starts ``.venv-sf/bin/python bench/peers/secretflow/<script> --data X.npz --json Y.json``, and
 turns its JSON into a row of ``DESIGN.md``'s format (``seconds`` = SecretFlow's fit time,
-``metric`` ``auc``). See ``bench/peers/secretflow/README.md`` for the contract. Runners that need
-no data and write their own rows (``sf_heu.py``, for ``bench/he.py``) go through :func:`run_rows`.
+``metric`` ``auc``): :func:`run`, or :func:`fit_result` for the runner's whole JSON (such as
+``sf_sgb.py``'s ``fit_cpu_seconds``, for ``bench/boost.py``) and :func:`result_row` for its row.
+See ``bench/peers/secretflow/README.md`` for the contract. Runners that need no data and write
+their own rows (``sf_heu.py``, for ``bench/he.py``) go through :func:`run_rows`.
 """
 
 from __future__ import annotations
@@ -42,11 +44,32 @@ def run(
     timeout: float = 7_200.0,
 ) -> dict[str, Any]:
     """Run ``script`` on ``data`` (the six arrays); return one benchmark row."""
+    result = fit_result(script, data, extra_args=extra_args, timeout=timeout)
+    return result_row(result, workload, system=system)
+
+
+def fit_result(
+    script: str,
+    data: Mapping[str, np.ndarray],
+    *,
+    extra_args: Sequence[str] = (),
+    timeout: float = 7_200.0,
+) -> dict[str, Any]:
+    """Run ``script`` on ``data`` (the six arrays); return the JSON it wrote, as it wrote it."""
     with tempfile.TemporaryDirectory(prefix="confide-sf-") as tmp:
         npz = Path(tmp) / "data.npz"
         arrays: dict[str, Any] = {name: np.asarray(data[name]) for name in ARRAYS}
         np.savez(npz, **arrays)
-        result = _run_json(script, ["--data", str(npz), *extra_args], Path(tmp), timeout)
+        result: dict[str, Any] = _run_json(
+            script, ["--data", str(npz), *extra_args], Path(tmp), timeout
+        )
+    return result
+
+
+def result_row(
+    result: Mapping[str, Any], workload: str, *, system: str = "secretflow"
+) -> dict[str, Any]:
+    """The benchmark row of a runner's ``result``: its fit time and test AUC."""
     return {
         "workload": workload,
         "system": system,

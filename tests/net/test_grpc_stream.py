@@ -230,3 +230,26 @@ def test_a_forgotten_failed_job_takes_its_untold_losses_along(alone: Factory) ->
     alice.abort("job2", "gave up", timeout=30)  # job1 is forgotten, and its loss with it
     assert not alice.failed("job1") and alice.failed("job2")
     alice.close()  # nothing to report: job2's notice is best effort
+
+
+def test_an_untold_loss_is_forgotten_after_the_memory(alone: Factory) -> None:
+    clock = Clock()
+    alice = alone(close_timeout=0.2, abort_memory_s=60.0, clock=clock)
+    alice.send("bob", "jobA/x", 1, timeout=0.3)
+    time.sleep(1.0)  # the watchdog gave up on the stream: jobA's message is lost, not told
+    clock.now += 61.0
+    alice.send("bob", "jobB/y", 2, timeout=0.3)
+    time.sleep(1.0)  # jobB's is lost too, and jobA's loss is older than the memory
+    with pytest.raises(PeerUnavailable, match=r"job 'jobB'") as info:
+        alice.close()
+    assert "jobA" not in str(info.value)
+
+
+def test_at_most_max_jobs_untold_losses_are_kept(alone: Factory) -> None:
+    alice = alone(close_timeout=0.2, max_jobs=1)
+    alice.send("bob", "jobA/x", 1, timeout=0.3)
+    alice.send("bob", "jobB/y", 2, timeout=30)  # lost with jobA's, recorded after it
+    time.sleep(1.0)
+    with pytest.raises(PeerUnavailable, match=r"job 'jobB'") as info:
+        alice.close()
+    assert "jobA" not in str(info.value)

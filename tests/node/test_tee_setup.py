@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,9 @@ def test_keep_ciphertexts_reaches_the_tee_node(tmp_path: Path, keys: dict[str, P
     assert open_tee(
         config.tee, party="bank", audit=audit, work_dir=tmp_path / "tee"
     ).keep_ciphertexts
-    assert not open_tee(TeeConfig(), party="bank", audit=audit, work_dir=tmp_path).keep_ciphertexts
+    assert not open_tee(
+        TeeConfig(), party="bank", audit=audit, work_dir=tmp_path / "tee"
+    ).keep_ciphertexts
 
 
 @pytest.mark.parametrize(
@@ -97,6 +100,27 @@ def test_open_tee_loads_the_keys(tmp_path: Path, keys: dict[str, Path]) -> None:
     keys["quoting_pub"].write_text("not a key")
     with pytest.raises(ConfigError, match=r"quoting\.pub cannot be read"):
         open_tee(config.tee, party="bank", audit=audit, work_dir=tmp_path / "tee")
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_opening_removes_the_job_folders_a_crashed_run_left(
+    tmp_path: Path, keys: dict[str, Path], caplog: pytest.LogCaptureFixture, keep: bool
+) -> None:
+    data = config_data()
+    data["tee"] = {**provider_tee(keys), "keep_ciphertexts": keep}
+    config = load_config(write_config(tmp_path, data))
+    work_dir = config.state_dir / "tee"  # where the daemon keeps its enclave jobs
+    for job in ("job-1", "job-2"):
+        (work_dir / job).mkdir(parents=True)
+        (work_dir / job / "bank.features.sealed").write_bytes(b"sealed")
+    audit = AuditLog(MemoryAuditStore(), make_identity("bank"))
+    with caplog.at_level(logging.INFO, logger="confide.node.tee_setup"):
+        open_tee(config.tee, party="bank", audit=audit, work_dir=work_dir)
+    left = sorted(folder.name for folder in work_dir.iterdir())
+    if keep:
+        assert left == ["job-1", "job-2"] and "removed" not in caplog.text
+    else:
+        assert left == [] and "'job-1'" in caplog.text and "'job-2'" in caplog.text
 
 
 @pytest.fixture
@@ -137,7 +161,7 @@ def test_a_node_without_its_means_refuses_with_reasons(
         output_key=keys["platform_key"],
     )
     audit = AuditLog(MemoryAuditStore(), make_identity("platform"))
-    ready = open_tee(config, party="platform", audit=audit, work_dir=tmp_path)
+    ready = open_tee(config, party="platform", audit=audit, work_dir=tmp_path / "tee")
     assert tee_problems(spec, party="platform", tee=ready, store=store) == []
     store.put_policy(policy_for("features", []))
     [problem] = tee_problems(spec, party="platform", tee=ready, store=store)

@@ -45,7 +45,10 @@ after it failed (:data:`~confide.net.link.ABORT_MEMORY_S`; noticed when another 
 and at most ``max_jobs``
 (:data:`~confide.net.link.MAX_REMEMBERED_JOBS`) are kept, the oldest dropped first; the losses
 of a job it forgets, not told yet, are dropped with it (a loss recorded after that, which only
-a message in flight for longer than the memory can cause, is reported at ``close``).
+a message in flight for longer than the memory can cause, is reported at ``close``). The
+losses of a job that is never told (it never sends or receives again) are bounded the same
+way by each peer's stream (:class:`~confide.net.grpc_stream.PeerStream`), so ``close``
+reports only those of the last ``abort_memory_s`` seconds and ``max_jobs`` jobs.
 
 A malformed message is refused (the sender is told as above, with a ``ProtocolError``) and
 aborts the tag's job at the receiver, naming the sender, as an abort notice from that sender
@@ -63,7 +66,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent import futures
 from typing import Any
@@ -87,7 +89,14 @@ from confide.net.grpc_stream import (
     Watchdog,
     translate,
 )
-from confide.net.link import ABORT_MEMORY_S, ABORT_TAG, MAX_REMEMBERED_JOBS, Link, job_of
+from confide.net.link import (
+    ABORT_MEMORY_S,
+    ABORT_TAG,
+    MAX_REMEMBERED_JOBS,
+    JobMemory,
+    Link,
+    job_of,
+)
 from confide.net.wire import Value, decode, encode, encode_parts, encoded_size
 
 __all__ = [
@@ -124,48 +133,6 @@ _PING_TIMEOUT_S = 0.5
 
 _HEADER_KEYS = frozenset({"tag", "size", "data"})
 _MAX_TAG_LENGTH = 4096
-
-
-class _FailedJobs:
-    """The jobs that failed here (told of a link error, or aborted), each with when it failed.
-
-    When a job is added, those that failed more than ``memory_s`` seconds before are forgotten,
-    and the oldest beyond ``max_jobs``; :meth:`add` returns them, for their losses to go too.
-    """
-
-    def __init__(self, memory_s: float, max_jobs: int, clock: Callable[[], float]) -> None:
-        if not memory_s > 0 or max_jobs < 1:
-            raise ConfigError("abort_memory_s must be > 0 and max_jobs at least 1")
-        self._memory_s = memory_s
-        self._max_jobs = max_jobs
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._jobs: OrderedDict[str, float] = OrderedDict()
-
-    def add(self, job: str) -> list[str]:
-        """Remember that ``job`` failed (now); the jobs forgotten to make room or by age."""
-        with self._lock:
-            self._jobs.pop(job, None)
-            self._jobs[job] = self._clock()
-            forgotten = self._expire()
-            while len(self._jobs) > self._max_jobs:
-                forgotten.append(self._jobs.popitem(last=False)[0])
-            return forgotten
-
-    def __contains__(self, job: object) -> bool:
-        with self._lock:
-            return job in self._jobs
-
-    def _expire(self) -> list[str]:
-        oldest = self._clock() - self._memory_s
-        forgotten = []
-        while self._jobs:
-            job, at = next(iter(self._jobs.items()))
-            if at > oldest:
-                break
-            del self._jobs[job]
-            forgotten.append(job)
-        return forgotten
 
 
 class _PeerState:
@@ -232,7 +199,8 @@ class GrpcLink(Link):
         self._stats_lock = threading.Lock()
         self._peers = tuple(p for p in federation.parties if p != identity.party)
         self._state = {peer: _PeerState() for peer in self._peers}
-        self._failed_jobs = _FailedJobs(abort_memory_s, max_jobs, clock)
+        # The jobs that failed here (told of a link error, or aborted).
+        self._failed_jobs: JobMemory[None] = JobMemory(abort_memory_s, max_jobs, clock)
         self._closed = False
         bundle = federation.trust_bundle()
         options = [
@@ -302,6 +270,9 @@ class GrpcLink(Link):
                 channel.stream_stream(_STREAM),
                 window_messages=window_messages,
                 window_bytes=window_bytes,
+                loss_memory_s=abort_memory_s,
+                max_lossy_jobs=max_jobs,
+                clock=clock,
             )
             self._ping_calls[peer] = channel.unary_unary(_PING)
         self._watchdog = Watchdog(list(self._streams.values()))
@@ -317,7 +288,7 @@ class GrpcLink(Link):
         return job in self._failed_jobs
 
     def _mark_failed(self, job: str) -> None:
-        for forgotten in self._failed_jobs.add(job):
+        for forgotten in self._failed_jobs.add(job, None):
             for stream in self._streams.values():
                 stream.take_loss(forgotten)
 

@@ -22,7 +22,10 @@ every message still in flight is **lost**: it may or may not have reached the pe
 and it is never sent again (a resend could deliver it twice). The stream then records, for each
 job that lost messages, one error saying why and how many, which :meth:`PeerStream.take_loss`
 hands out once; the next post opens a new stream. Abort notices are best effort: their loss is
-never recorded.
+never recorded. A loss never handed out (its job never posts or receives again) is forgotten
+as a link forgets a failed job (:class:`~confide.net.link.JobMemory`): ``loss_memory_s``
+seconds after it was recorded, and beyond the ``max_lossy_jobs`` most recent, once another
+job's loss is recorded.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from typing import Any
 import grpc
 
 from confide.errors import AuthenticationError, ConfideError, PeerUnavailable, ProtocolError
+from confide.net.link import ABORT_MEMORY_S, MAX_REMEMBERED_JOBS, JobMemory
 
 __all__ = [
     "DEFAULT_WINDOW_BYTES",
@@ -131,7 +135,8 @@ class PeerStream:
     """The sending end of the stream to one peer (see the module docstring); thread-safe.
 
     Messages posted from several threads go out, and are acknowledged, in the order their
-    posts took the stream's lock.
+    posts took the stream's lock. ``loss_memory_s``/``max_lossy_jobs``/``clock``: how long
+    and for how many jobs it remembers losses not handed out yet, by ``clock``.
     """
 
     def __init__(
@@ -141,6 +146,9 @@ class PeerStream:
         *,
         window_messages: int = DEFAULT_WINDOW_MESSAGES,
         window_bytes: int = DEFAULT_WINDOW_BYTES,
+        loss_memory_s: float = ABORT_MEMORY_S,
+        max_lossy_jobs: int = MAX_REMEMBERED_JOBS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.peer = peer
         self.window_messages = window_messages
@@ -150,7 +158,7 @@ class PeerStream:
         self._open_call = open_call
         self._cond = threading.Condition()
         self._call: _Call | None = None
-        self._losses: dict[str, ConfideError] = {}
+        self._losses: JobMemory[ConfideError] = JobMemory(loss_memory_s, max_lossy_jobs, clock)
         self._closed = False
 
     def post(
@@ -186,7 +194,7 @@ class PeerStream:
                 self._cond.wait(max(deadline - time.monotonic(), 0.0) + 0.05)
             if call.acked > seq:
                 return
-            error = self._losses.pop(job, None)
+            error = self._losses.pop(job)
             failure = call.failure or _Failure(PeerUnavailable, "the stream ended")
             raise error if error is not None else failure.error(self.peer)
 
@@ -213,13 +221,12 @@ class PeerStream:
         if not self._losses:  # the common case, without taking the lock
             return None
         with self._cond:
-            return self._losses.pop(job, None)
+            return self._losses.pop(job)
 
     def take_losses(self) -> dict[str, ConfideError]:
         """Every job's loss not handed out yet, as {job: error}; they are not handed out again."""
         with self._cond:
-            losses, self._losses = self._losses, {}
-            return losses
+            return self._losses.take_all()
 
     def cancel_if_overdue(self, now: float) -> None:
         """Cancel the stream if a message in flight passed its deadline (the watchdog's job)."""
@@ -261,8 +268,8 @@ class PeerStream:
                     f"{count} earlier messages are not acknowledged yet",
                 )
             self._cond.wait(remaining)
-            if not notice and job in self._losses:
-                raise self._losses.pop(job)
+            if not notice and (error := self._losses.pop(job)) is not None:
+                raise error
 
     def _open(self) -> _Call:
         call = _Call(self._open_call)
@@ -289,7 +296,7 @@ class PeerStream:
         call.failure = failure
         lost = Counter(entry.job for entry in call.in_flight if not entry.notice)
         for job, count in lost.items():
-            self._losses.setdefault(job, failure.error(self.peer, job, count))
+            self._losses.add(job, failure.error(self.peer, job, count), replace=False)
         call.in_flight.clear()
         call.in_flight_bytes = 0
         call.requests.put(None)  # ends the request iterator that gRPC drains

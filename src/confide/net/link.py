@@ -34,7 +34,8 @@ What a mailbox remembers of aborts is bounded: notices and aborted jobs are forg
 ``abort_memory_s`` seconds after they arrived (:data:`ABORT_MEMORY_S`, longer than any receive
 deadline), and at most ``max_jobs`` of each (:data:`MAX_REMEMBERED_JOBS`) are kept, the oldest
 dropped first; so are the known parties of the most recently active jobs.
-:meth:`Mailbox.forget` drops all of one job at once (at its end).
+:meth:`Mailbox.forget` drops all of one job at once (at its end). :class:`JobMemory` bounds
+what a link remembers per job (its failed jobs, their undelivered messages) the same way.
 """
 
 from __future__ import annotations
@@ -44,12 +45,20 @@ import time
 from abc import ABC, abstractmethod
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
 from confide.errors import ConfigError, PeerAborted, PeerTimeout, PeerUnavailable
 from confide.net.wire import Value
 
-__all__ = ["ABORT_MEMORY_S", "ABORT_TAG", "MAX_REMEMBERED_JOBS", "Link", "Mailbox", "job_of"]
+__all__ = [
+    "ABORT_MEMORY_S",
+    "ABORT_TAG",
+    "MAX_REMEMBERED_JOBS",
+    "JobMemory",
+    "Link",
+    "Mailbox",
+    "job_of",
+]
 
 #: The last tag segment of an abort notice.
 ABORT_TAG = "!abort"
@@ -71,6 +80,71 @@ _LIVENESS_POLL_S = 0.25
 def job_of(tag: str) -> str:
     """The job id of a tag: its first ``/``-separated segment."""
     return tag.split("/", 1)[0]
+
+
+_V = TypeVar("_V")
+
+
+class JobMemory(Generic[_V]):
+    """One value per job, remembered for ``memory_s`` seconds and for at most ``max_jobs``
+    jobs; thread-safe.
+
+    Adding a job forgets, first, the jobs added ``memory_s`` seconds or more before (by
+    ``clock``), then the oldest beyond ``max_jobs``; :meth:`add` returns the jobs it forgot.
+    Nothing is forgotten between adds: the memory only grows when a job is added.
+    """
+
+    def __init__(self, memory_s: float, max_jobs: int, clock: Callable[[], float]) -> None:
+        if not memory_s > 0 or max_jobs < 1:
+            raise ConfigError("abort_memory_s must be > 0 and max_jobs at least 1")
+        self._memory_s = memory_s
+        self._max_jobs = max_jobs
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._jobs: OrderedDict[str, tuple[float, _V]] = OrderedDict()
+
+    def add(self, job: str, value: _V, *, replace: bool = True) -> list[str]:
+        """Remember ``value`` for ``job`` (now); if ``job`` is remembered already and not
+        ``replace``, keep its value and time. The jobs forgotten, by age or to make room."""
+        with self._lock:
+            if replace or job not in self._jobs:
+                self._jobs.pop(job, None)
+                self._jobs[job] = (self._clock(), value)
+            forgotten = self._expire()
+            while len(self._jobs) > self._max_jobs:
+                forgotten.append(self._jobs.popitem(last=False)[0])
+            return forgotten
+
+    def pop(self, job: str) -> _V | None:
+        """Forget ``job``; its value, or ``None`` if it was not remembered."""
+        with self._lock:
+            entry = self._jobs.pop(job, None)
+            return None if entry is None else entry[1]
+
+    def take_all(self) -> dict[str, _V]:
+        """Every job's value, oldest first; the memory is then empty."""
+        with self._lock:
+            taken = {job: value for job, (_, value) in self._jobs.items()}
+            self._jobs.clear()
+            return taken
+
+    def __contains__(self, job: object) -> bool:
+        with self._lock:
+            return job in self._jobs
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+    def _expire(self) -> list[str]:
+        oldest = self._clock() - self._memory_s
+        forgotten = []
+        while self._jobs:
+            job, (at, _) = next(iter(self._jobs.items()))
+            if at > oldest:
+                break
+            del self._jobs[job]
+            forgotten.append(job)
+        return forgotten
 
 
 class _Notice(NamedTuple):

@@ -7,7 +7,8 @@
 Starting opens, in order: the state folder and the store (SQLite in the state folder, or the
 configured PostgreSQL), the audit log in the same database (refused if its chain is broken:
 verify it first), the federation and this party's key and certificate, its means for enclave
-jobs (the ``tee`` section: :func:`~confide.node.tee_setup.open_tee`), the peer link (the gRPC
+jobs (the ``tee`` section: :func:`~confide.node.tee_setup.open_tee`, which also removes the
+job folders a crashed run left under ``<state_dir>/tee``), the peer link (the gRPC
 service on ``peer.listen`` with mutual TLS against the federation's pinned certificates), the
 coordinator (which first settles the jobs a previous run left behind:
 :meth:`~confide.node.coordinator.Coordinator.start`) and the admin API on the loopback address

@@ -15,7 +15,10 @@ parties as any job does; their roles say what each does:
 (:class:`~confide.node.config.TeeConfig`) into a :class:`TeeNode` when the daemon starts: one
 :class:`~confide.tee.KeyRelease` (the pinned platform keys, the pinned receivers' output keys,
 one :class:`~confide.tee.NonceBook`, the node's audit log), this node's output key, and the
-enclave it hosts (the simulated platform and the measured image).
+enclave it hosts (the simulated platform and the measured image). It also removes the job
+folders a previous run of the node left in its folder for enclave jobs (a host or provider that
+crashed mid-job never deleted them; no job runs yet when the daemon starts), unless
+``tee.keep_ciphertexts`` is set.
 
 :func:`tee_problems` is what the node's review (:mod:`confide.node.review`) checks for an
 enclave job at proposal, before any data is read, in place of the component registry's checks:
@@ -28,6 +31,8 @@ lists is checked at key release, against the report (:mod:`confide.tee.release`)
 
 from __future__ import annotations
 
+import logging
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +59,17 @@ from confide.tee import (
 )
 from confide.tee.attestation import platform_fingerprint
 
-__all__ = ["HostedEnclave", "TeeNode", "enclave_host", "open_tee", "receivers", "tee_problems"]
+__all__ = [
+    "HostedEnclave",
+    "TeeNode",
+    "enclave_host",
+    "open_tee",
+    "receivers",
+    "remove_job_folders",
+    "tee_problems",
+]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -103,9 +118,32 @@ def _pin(paths: tuple[Path, ...]) -> dict[str, ed25519.Ed25519PublicKey]:
     return pinned
 
 
+def remove_job_folders(work_dir: Path) -> list[str]:
+    """Delete every job folder (``<work_dir>/<job id>``) under ``work_dir``, with what is in
+    it; the job ids removed, sorted, each logged (a folder that cannot be removed is logged
+    as a warning and left). Only for jobs that are not running: the
+    daemon calls it, through :func:`open_tee`, before any job starts."""
+    if not work_dir.is_dir():
+        return []
+    removed = []
+    for folder in sorted(work_dir.iterdir()):
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        try:
+            shutil.rmtree(folder)
+        except OSError as exc:  # ciphertexts only: worth a warning, not a node that won't start
+            logger.warning("could not remove the leftover enclave job folder %s: %s", folder, exc)
+            continue
+        logger.info("removed the folder of enclave job %r that a previous run left", folder.name)
+        removed.append(folder.name)
+    return removed
+
+
 def open_tee(config: TeeConfig, *, party: str, audit: AuditLog, work_dir: Path) -> TeeNode:
     """Load the keys and the enclave that ``config`` names (:class:`ConfigError` naming the
-    file that cannot be read)."""
+    file that cannot be read), then remove the job folders a previous run left in
+    ``work_dir`` (:func:`remove_job_folders`) unless ``config.keep_ciphertexts``.
+    ``work_dir`` is the node's own folder for enclave jobs: nothing else may live in it."""
     platforms = _pin(config.platform_keys)
     receiver_keys = {r: load_public_key(path) for r, path in config.receiver_keys.items()}
     release = None
@@ -123,6 +161,8 @@ def open_tee(config: TeeConfig, *, party: str, audit: AuditLog, work_dir: Path) 
         enclave = HostedEnclave(
             SimulatedPlatform.open(config.enclave_platform), measure_image(config.enclave_image)
         )
+    if not config.keep_ciphertexts:
+        remove_job_folders(work_dir)
     return TeeNode(
         release=release,
         output_key=output_key,
