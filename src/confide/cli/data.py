@@ -20,15 +20,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import Enum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from confide.cli.options import FormatOption, OutputFormat
+from confide.cli.options import fail as _fail
 from confide.errors import ConfideError, ConfigError
 from confide.node import (
     DatasetInfo,
@@ -40,23 +41,12 @@ from confide.node import (
 
 __all__ = ["add", "app", "list_datasets", "remove", "show"]
 
-#: Exit code when the store fails.
-EXIT_FAILED = 1
-#: Exit code for bad input.
-EXIT_USAGE = 2
 
 app = typer.Typer(
     help="Register and inspect the datasets this node offers to jobs.",
     no_args_is_help=True,
     add_completion=False,
 )
-
-
-class OutputFormat(str, Enum):
-    """How results are printed."""
-
-    TEXT = "text"
-    JSON = "json"
 
 
 StateDirOption = Annotated[
@@ -71,21 +61,11 @@ ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", envvar="CONFIDE_CONFIG", help="The node's config file (YAML)."),
 ]
-FormatOption = Annotated[
-    OutputFormat,
-    typer.Option("--format", help="text: for people; json: one JSON value on stdout."),
-]
 
 
 @app.callback()
 def _data() -> None:
     """Register and inspect the datasets this node offers to jobs."""
-
-
-def _fail(console: Console, exc: ConfideError) -> NoReturn:
-    code = EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_FAILED
-    console.print(f"[bold red]error:[/bold red] {escape(str(exc))}", soft_wrap=True)
-    raise typer.Exit(code) from exc
 
 
 def _database_url(state_dir: Path | None, config: Path | None) -> str:

@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import json
 import time
-from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from confide.cli.options import ConfigOption, FormatOption, OutputFormat
+from confide.cli.options import fail as _fail
 from confide.errors import ConfideError, ConfigError
 from confide.node import TERMINAL_STATES, JobState, load_config
 from confide.node.client import AdminClient
@@ -49,10 +50,6 @@ __all__ = [
     "submit",
 ]
 
-#: Exit code when the node fails or does not answer.
-EXIT_FAILED = 1
-#: Exit code for bad input.
-EXIT_USAGE = 2
 
 #: How often ``logs --follow`` asks for new lines.
 _FOLLOW_EVERY_S = 0.5
@@ -64,33 +61,12 @@ app = typer.Typer(
 )
 
 
-class OutputFormat(str, Enum):
-    """How results are printed."""
-
-    TEXT = "text"
-    JSON = "json"
-
-
-ConfigOption = Annotated[
-    Path,
-    typer.Option("--config", envvar="CONFIDE_CONFIG", help="The node's config file (YAML)."),
-]
-FormatOption = Annotated[
-    OutputFormat,
-    typer.Option("--format", help="text: for people; json: one JSON value on stdout."),
-]
 JobArgument = Annotated[str, typer.Argument(help="The job's id (as `submit` printed it).")]
 
 
 @app.callback()
 def _job() -> None:
     """Submit jobs to the federation, decide on them, follow them and read their results."""
-
-
-def _fail(console: Console, exc: ConfideError) -> NoReturn:
-    code = EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_FAILED
-    console.print(f"[bold red]error:[/bold red] {escape(str(exc))}", soft_wrap=True)
-    raise typer.Exit(code) from exc
 
 
 def _client(config: Path) -> AdminClient:

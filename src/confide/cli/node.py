@@ -26,15 +26,16 @@ import json
 import logging
 import signal
 import threading
-from enum import Enum
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from confide.cli.options import EXIT_USAGE, ConfigOption, FormatOption, OutputFormat
+from confide.cli.options import fail as _fail
 from confide.errors import ConfideError, ConfigError
 from confide.jobs.registry import Component, ComponentRegistry
 from confide.node import NodeConfig, NodeStore, load_config
@@ -47,10 +48,6 @@ from confide.runtime.context import DEFAULT_TIMEOUT_S
 
 __all__ = ["app", "audit", "policy_set", "policy_show", "start", "status"]
 
-#: Exit code when the node or its store fails.
-EXIT_FAILED = 1
-#: Exit code for bad input.
-EXIT_USAGE = 2
 
 app = typer.Typer(
     help="Run this organisation's node and look after it.",
@@ -65,32 +62,9 @@ policy_app = typer.Typer(
 app.add_typer(policy_app, name="policy")
 
 
-class OutputFormat(str, Enum):
-    """How results are printed."""
-
-    TEXT = "text"
-    JSON = "json"
-
-
-ConfigOption = Annotated[
-    Path,
-    typer.Option("--config", envvar="CONFIDE_CONFIG", help="The node's config file (YAML)."),
-]
-FormatOption = Annotated[
-    OutputFormat,
-    typer.Option("--format", help="text: for people; json: one JSON value on stdout."),
-]
-
-
 @app.callback()
 def _node() -> None:
     """Run this organisation's node and look after it."""
-
-
-def _fail(console: Console, exc: ConfideError) -> NoReturn:
-    code = EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_FAILED
-    console.print(f"[bold red]error:[/bold red] {escape(str(exc))}", soft_wrap=True)
-    raise typer.Exit(code) from exc
 
 
 def _registry(modules: list[str]) -> ComponentRegistry:

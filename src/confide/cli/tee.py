@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import json
 import tempfile
-from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import numpy as np
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from confide.cli.options import FormatOption, OutputFormat
+from confide.cli.options import fail as _fail
 from confide.datasets import vertical_credit
 from confide.errors import ConfideError, ConfigError
 from confide.tee import (
@@ -43,8 +44,6 @@ from confide.tee.demo import enclave_job
 
 __all__ = ["app", "build", "demo", "keygen", "measure", "open_command", "platform_init", "seal"]
 
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 
 app = typer.Typer(
     help="Trusted execution (simulation: no hardware protection): platforms, images, sealing.",
@@ -53,28 +52,9 @@ app = typer.Typer(
 )
 
 
-class OutputFormat(str, Enum):
-    """How results are printed."""
-
-    TEXT = "text"
-    JSON = "json"
-
-
-FormatOption = Annotated[
-    OutputFormat,
-    typer.Option("--format", help="text: for people; json: one JSON value on stdout."),
-]
-
-
 @app.callback()
 def _tee() -> None:
     """Trusted execution (simulation: no hardware protection): platforms, images, sealing."""
-
-
-def _fail(console: Console, exc: ConfideError) -> NoReturn:
-    code = EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_FAILED
-    console.print(f"[bold red]error:[/bold red] {escape(str(exc))}", soft_wrap=True)
-    raise typer.Exit(code) from exc
 
 
 def _emit(output_format: OutputFormat, data: dict[str, Any], text: str) -> None:

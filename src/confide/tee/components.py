@@ -64,6 +64,7 @@ import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from confide.errors import ConfigError
+from confide.jobs.vertical.rows import draw_test_rows
 from confide.metrics import summary
 from confide.ml.boost import BoostParams, PlainBoost
 from confide.ml.linear import LinearParams, PlainLogisticRegression
@@ -484,9 +485,7 @@ def _run_woe(space: _Workspace, spec: JobSpec, step: Step, settings: Mapping[str
     if seed is None:
         seed = secrets.randbits(63)  # not secret: it decides only which rows are test rows
     n = len(table)
-    order = np.random.default_rng(seed).permutation(n)
-    test = np.zeros(n, dtype=bool)
-    test[order[: round(float(settings["test_fraction"]) * n)]] = True
+    test = draw_test_rows(n, float(settings["test_fraction"]), seed)
     if test.all() or not test.any():
         raise ConfigError("the split leaves no training or no test rows: too few rows")
     features = _features(space, step, skip=label)

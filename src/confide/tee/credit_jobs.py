@@ -55,7 +55,7 @@ from confide.jobs.credit.component import check_credit_spec
 from confide.jobs.credit.outcome import CreditOutcome, disclosure_dicts, woe_table_dict
 from confide.jobs.credit.pipeline import add_scorecard
 from confide.jobs.credit.settings import CreditSettings
-from confide.jobs.vertical.rows import wire_ids
+from confide.jobs.vertical.rows import digest_order, draw_test_rows, wire_ids
 from confide.jobs.vertical.tables import labels_of
 from confide.metrics import summary
 from confide.ml.boost import PlainBoost
@@ -72,7 +72,6 @@ from confide.preprocessing import (
     woe_table,
     woe_transform,
 )
-from confide.psi import digest_keys
 from confide.runtime.disclosure import Disclosure
 
 __all__ = [
@@ -221,16 +220,13 @@ def _rows(
     with clock.stage("align"):
         labels_of(joined.frames[bank], settings.label_column)  # as the MPC job's load step
         ids = joined.table[joined.id_key]
-        order = np.lexsort(digest_keys(ids)[:, ::-1].T)
-        table = joined.table.iloc[order].reset_index(drop=True)
+        table = joined.table.iloc[digest_order(ids)].reset_index(drop=True)
     with clock.stage("split"):
         n = len(table)
         seed = settings.split_seed
         if seed is None:
             seed = secrets.randbits(63)  # not secret: it decides only which rows are test rows
-        draw = np.random.default_rng(seed).permutation(n)
-        test = np.zeros(n, dtype=bool)
-        test[draw[: round(settings.test_fraction * n)]] = True
+        test = draw_test_rows(n, settings.test_fraction, seed)
         if test.all() or not test.any():
             raise ConfigError("the split leaves no training or no test rows: too few customers")
         labels = labels_of(table, settings.label_column)

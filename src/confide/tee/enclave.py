@@ -159,7 +159,11 @@ class SimulatedEnclave:
         self._process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
-        assert self._process.stdin is not None and self._process.stdout is not None
+        if (
+            self._process.stdin is None or self._process.stdout is None
+        ):  # Popen with PIPE gives both
+            self._process.kill()
+            raise EnclaveError("the enclave process was started without its pipes")
         self._stderr: list[str] = []
         self._reader = threading.Thread(target=self._read_stderr, daemon=True)
         self._reader.start()

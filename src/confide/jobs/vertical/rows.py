@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from confide import psi
@@ -46,6 +47,8 @@ __all__ = [
     "RowSettings",
     "agree_settings",
     "check_parties",
+    "digest_order",
+    "draw_test_rows",
     "holds_data",
     "load_align_split",
     "needed",
@@ -142,6 +145,29 @@ def wire_ids(ids: np.ndarray) -> np.ndarray | list[str]:
     return [str(v) for v in ids]
 
 
+def digest_order(ids: pd.Series) -> npt.NDArray[np.intp]:
+    """The positions of ``ids`` in the order of their PSI digests.
+
+    Every data party holds the same ids after the PSI; their digests (the PSI's canonical form
+    of a key, whatever its dtype at each party) sort them the same way everywhere, and the same
+    way from run to run, unlike the PSI's own order (which follows its fresh secret keys).
+    """
+    digests = psi.digest_keys(ids)
+    return np.lexsort(digests[:, ::-1].T)
+
+
+def draw_test_rows(n: int, fraction: float, seed: int) -> npt.NDArray[np.bool_]:
+    """Which of ``n`` rows are test rows: ``round(fraction * n)`` of them, drawn by ``seed``.
+
+    numpy.random on purpose: the split is not secret (the owners are told the test positions,
+    as declared in :data:`SPLIT_DISCLOSURE`); it only needs to be reproducible by seed.
+    """
+    order = np.random.default_rng(seed).permutation(n)
+    test = np.zeros(n, dtype=bool)
+    test[order[: round(fraction * n)]] = True
+    return test
+
+
 class AlignedRows:
     """One data party's own table through load, PSI and split (nothing here leaves the party)."""
 
@@ -206,10 +232,7 @@ class AlignedRows:
             raise ProtocolError("the PSI gave this data party no rows")
         if len(aligned) == 0:
             raise ConfigError("the data parties have no customer in common")
-        # Every party holds the same ids here; their digests (the PSI's canonical form of a
-        # key, whatever its dtype at each party) sort them the same way everywhere.
-        digests = psi.digest_keys(aligned[settings.id_column])
-        order = np.lexsort(digests[:, ::-1].T)
+        order = digest_order(aligned[settings.id_column])
         self.frame = aligned.iloc[order].reset_index(drop=True)
         self.intersection = len(aligned)
 
@@ -220,11 +243,7 @@ class AlignedRows:
             seed = settings.split_seed
             if seed is None:
                 seed = secrets.randbits(63)
-            # numpy.random on purpose: the split is not secret (the owners are told the test
-            # positions, as declared in SPLIT_DISCLOSURE); it only needs to be reproducible.
-            order = np.random.default_rng(seed).permutation(n)
-            test = np.zeros(n, dtype=bool)
-            test[order[: round(settings.test_fraction * n)]] = True
+            test = draw_test_rows(n, settings.test_fraction, seed)
             for owner in settings.feature_owners:
                 ctx.send(owner, "split", test)
         else:
