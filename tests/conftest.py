@@ -11,6 +11,7 @@ from confide.net.federation import Federation, Identity, identity_paths, init_fe
 from confide.net.grpc_link import GrpcLink
 from confide.net.link import Link
 from confide.net.memory import MemoryHub
+from confide.net.socketpair import socketpair_links
 from confide.runtime.launcher import free_ports
 
 PARTIES = ("alice", "bob", "carol")
@@ -26,12 +27,14 @@ def grpc_links(folder: Path, parties: tuple[str, ...] = PARTIES) -> dict[str, Gr
     }
 
 
-@pytest.fixture(params=["memory", "grpc"])
+@pytest.fixture(params=["memory", "grpc", "socketpair"])
 def links(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Link]]:
     """Three connected links (alice, bob, carol) over each transport."""
     made: dict[str, Link]
     if request.param == "memory":
         made = dict(MemoryHub(PARTIES).links())
+    elif request.param == "socketpair":
+        made = dict(socketpair_links(PARTIES))
     else:
         made = dict(grpc_links(tmp_path))
     yield made

@@ -130,3 +130,27 @@ def test_two_gib_array_streams_through_with_bounded_memory() -> None:
     for party in ("alice", "bob"):
         extra = results[party]["peak_mib"] - array_mib
         assert extra < 400, f"{party} used {extra:.0f} MiB beyond the array itself"
+
+
+def test_processes_over_socket_pairs_give_the_same_results() -> None:
+    results = launch(ring_pass, {"a": 1, "b": 2, "c": 3}, timeout=30, transport="socketpair")
+    assert results == {"a": 3, "b": 1, "c": 2}
+
+
+def test_a_peer_that_dies_over_socket_pairs_is_reported_at_once() -> None:
+    started = time.monotonic()
+    with pytest.raises(PartyFailed) as info:
+        launch(dies_midway, {"a": False, "b": False, "c": True}, timeout=60, transport="socketpair")
+    assert time.monotonic() - started < 30
+    assert "code 3" in info.value.errors["c"]
+    for survivor in ("a", "b"):
+        text = info.value.errors[survivor]
+        noticed = "PeerUnavailable" in text and "'c'" in text
+        assert noticed or "stopped: party 'c' exited with code 3" in text, text
+
+
+def test_a_transport_is_checked_before_anything_starts(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="transport must be one of"):
+        launch(ring_pass, {"a": 1, "b": 2}, transport="carrier pigeon")
+    with pytest.raises(ConfigError, match="takes no federation"):
+        launch(ring_pass, {"a": 1, "b": 2}, transport="socketpair", federation=tmp_path / "f.yaml")

@@ -7,6 +7,11 @@ processes (``python -m confide.runtime.worker``), each with its own key, talking
 gRPC with mTLS. Without a federation the launcher makes a throw-away one on loopback (fresh
 keys, free ports) in a temporary folder. Inputs and results travel as wire-format files.
 
+With ``transport="socketpair"`` the processes talk over Unix socket pairs that the launcher
+makes and hands to them (:mod:`confide.net.socketpair`): no TLS and no gRPC, for parties that
+all run on this machine as this user, such as benchmarks that should use every core without
+paying for the network stack.
+
 Every process is cleaned up: when the launcher returns or raises, none is left running. A party
 that fails makes the others fail within their receive deadline; ``launch`` then raises
 ``PartyFailed`` with every failed party's error.
@@ -39,11 +44,15 @@ from typing import Any
 
 from confide.errors import ConfigError, PartyFailed
 from confide.net.federation import Federation, identity_paths, init_federation
+from confide.net.socketpair import socket_pairs
 from confide.net.wire import decode, encode
 from confide.runtime.context import DEFAULT_TIMEOUT_S, Role, new_job_id
 from confide.runtime.functions import function_spec
 
-__all__ = ["STOP_GRACE_S", "free_ports", "launch"]
+__all__ = ["STOP_GRACE_S", "TRANSPORTS", "free_ports", "launch"]
+
+#: How the launched processes talk: gRPC with mutual TLS, or Unix socket pairs (one machine).
+TRANSPORTS = ("grpc", "socketpair")
 
 #: Extra time a worker gets beyond its receive deadline to start, connect and shut down.
 _GRACE_S = 30.0
@@ -82,11 +91,14 @@ def launch(
     timeout: float = DEFAULT_TIMEOUT_S,
     job_timeout: float | None = None,
     on_output: Callable[[str, str], None] | None = None,
+    transport: str = "grpc",
 ) -> dict[str, Any]:
     """Run ``fn(ctx, inputs_by_party[party])`` in one process per party; return each result.
 
     ``federation`` is a ``federation.yaml`` whose keys sit beside it (as ``confide certs init``
-    writes them); ``timeout`` is each receive's deadline; ``job_timeout`` bounds the whole run
+    writes them); ``transport`` is ``"grpc"`` (the default) or ``"socketpair"`` (see the module
+    docstring; it takes no federation); ``timeout`` is each receive's deadline; ``job_timeout``
+    bounds the whole run
     (default: ten receive deadlines), after which every process still running is killed.
     ``on_output(party, line)`` is called from a reader thread for each line a worker writes to
     its standard error, as it is written. Once a worker exits with an error, the others are
@@ -95,50 +107,111 @@ def launch(
     parties = list(inputs_by_party)
     if len(parties) < 2:
         raise ConfigError(f"a launch needs at least two parties, got {parties}")
+    if transport not in TRANSPORTS:
+        raise ConfigError(f"transport must be one of {list(TRANSPORTS)}, got {transport!r}")
+    if transport == "socketpair" and federation is not None:
+        raise ConfigError("the socketpair transport takes no federation (it uses no certificates)")
     spec = function_spec(fn)
     job = job_id if job_id is not None else new_job_id()
     with tempfile.TemporaryDirectory(prefix="confide-launch-") as tmp:
         folder = Path(tmp)
-        if federation is None:
-            fed_path = init_federation(
-                parties, folder / "federation", ports=free_ports(len(parties))
-            )
-        else:
-            fed_path = Path(federation)
-            missing = set(parties) - set(Federation.load(fed_path).parties)
-            if missing:
-                raise ConfigError(f"parties {sorted(missing)} are not in {fed_path}")
+        connect: _Connect = (
+            _SocketPairConnect(parties)
+            if transport == "socketpair"
+            else _FederationConnect(parties, federation, folder)
+        )
         role_names = {p: [Role(r).value for r in rs] for p, rs in (roles or {}).items()}
         processes: dict[str, subprocess.Popen[bytes]] = {}
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
         try:
             for party in parties:
-                key, cert = identity_paths(fed_path, party)
                 envelope = {
                     "input": inputs_by_party[party],
                     "parties": parties,
                     "roles": role_names,
                 }
                 (folder / f"{party}.in").write_bytes(encode(envelope))
+                arguments, fds = connect.arguments(party)
                 command = [
-                    sys.executable, "-m", "confide.runtime.worker",
-                    "--federation", str(fed_path), "--key", str(key), "--cert", str(cert),
+                    sys.executable, "-m", "confide.runtime.worker", *arguments,
                     "--function", spec, "--job-id", job, "--timeout", str(timeout),
                     "--input", str(folder / f"{party}.in"),
                     "--output", str(folder / f"{party}.out"),
                 ]  # fmt: skip
                 processes[party] = subprocess.Popen(
-                    command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+                    command,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    pass_fds=fds,
                 )
+            # The workers hold their own ends now; a dead worker's peers see it close.
+            connect.close()
             readers = {p: _Reader(p, proc, on_output) for p, proc in processes.items()}
             limit = job_timeout if job_timeout is not None else 10 * timeout
             stderr = _wait(processes, readers, limit)
         finally:
+            connect.close()
             for process in processes.values():
                 if process.poll() is None:
                     process.kill()
                     process.wait()
         return _collect(folder, parties, processes, stderr)
+
+
+class _Connect:
+    """How each worker joins the others: its command-line arguments and inherited descriptors."""
+
+    def arguments(self, party: str) -> tuple[list[str], tuple[int, ...]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release what the launcher holds once the workers have their own copies."""
+
+
+class _FederationConnect(_Connect):
+    """gRPC: each worker opens its party of a federation with its own key."""
+
+    def __init__(
+        self, parties: list[str], federation: str | os.PathLike[str] | None, folder: Path
+    ) -> None:
+        if federation is None:
+            self._path = init_federation(
+                parties, folder / "federation", ports=free_ports(len(parties))
+            )
+        else:
+            self._path = Path(federation)
+            missing = set(parties) - set(Federation.load(self._path).parties)
+            if missing:
+                raise ConfigError(f"parties {sorted(missing)} are not in {self._path}")
+
+    def arguments(self, party: str) -> tuple[list[str], tuple[int, ...]]:
+        key, cert = identity_paths(self._path, party)
+        return ["--federation", str(self._path), "--key", str(key), "--cert", str(cert)], ()
+
+
+class _SocketPairConnect(_Connect):
+    """Socket pairs: each worker inherits its ends of the pairs that join it to the others."""
+
+    def __init__(self, parties: list[str]) -> None:
+        self._pairs = socket_pairs(parties)
+
+    def arguments(self, party: str) -> tuple[list[str], tuple[int, ...]]:
+        arguments = ["--party", party]
+        fds: list[int] = []
+        for (sender, receiver), (writer, reader) in self._pairs.items():
+            if sender == party:
+                arguments += ["--send", f"{receiver}={writer.fileno()}"]
+                fds.append(writer.fileno())
+            elif receiver == party:
+                arguments += ["--receive", f"{sender}={reader.fileno()}"]
+                fds.append(reader.fileno())
+        return arguments, tuple(fds)
+
+    def close(self) -> None:
+        for writer, reader in self._pairs.values():
+            writer.close()
+            reader.close()
 
 
 class _Reader:
