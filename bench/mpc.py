@@ -1,6 +1,7 @@
 """MPC benchmark: matmul, multiply, comparison, sigmoid and logistic regression, per protocol.
 
     python bench/mpc.py [--quick] [--peers] [--json PATH] [--workloads less,lr] [--protocols semi2k]
+        [--transport memory,socketpair]
 
 Workloads (full / ``--quick``), named exactly as ``bench/peers/spu_mpc.py`` names them so that
 rows line up with SPU's: ``matmul 1000x1000x1000`` / ``matmul 200x200x200`` (inputs uniform in
@@ -13,9 +14,19 @@ standard normal, labels Bernoulli(sigmoid(X w + 0.25)) with w standard normal / 
 is drawn exactly as the SPU script draws it (same seed, same order, float32), so both systems
 compute on the same numbers.
 
-Every MPC row runs the data parties (and the dealer) as threads over memory links
-(``confide.simulate``). Rows, per workload and protocol (system ``confide-<protocol>``, as SPU's
-are ``spu-<protocol>``; metrics as SPU's):
+Every MPC row runs the data parties (and the dealer) in one of two ways (``--transport``, both
+by default):
+
+- ``memory``: as threads of this process over memory links (``confide.simulate``), system
+  ``confide-<protocol>``, as SPU's are ``spu-<protocol>`` (SPU's simulation runs its parties as
+  threads too, but in C++, where they compute in parallel).
+- ``socketpair``: as processes of this machine over Unix socket pairs
+  (``confide.launch(..., transport="socketpair")``, :mod:`confide.net.socketpair`), system
+  ``confide-<protocol>-proc``. Python threads take turns under the interpreter lock, so over
+  memory links the parties' Python work is done one party at a time; as processes they compute
+  in parallel, each message costing two system calls (wire-encoded, no TLS).
+
+Rows, per workload, protocol and transport (metrics as SPU's):
 
 - ``seconds (runtime)``: the operation alone on inputs already shared, as SPU's "runtime": all
   parties (dealer included) meet at a barrier, then each data party times the operation until
@@ -33,8 +44,8 @@ are ``spu-<protocol>``; metrics as SPU's):
 ``--peers`` runs ``.venv-peers/bin/python bench/peers/spu_mpc.py`` (``make bench-peers``) in the
 same run, on the same sizes and with as many timed runs (best kept), for the SPU protocols that
 match ``PROTOCOLS``; it merges SPU's rows and prints Confide / SPU per workload and protocol
-(runtime and end to end) with both accuracy figures side by side. The issue 3 target is a
-ratio of 0.5 or less at equal or better accuracy.
+(runtime and end to end) with both accuracy figures side by side, for each transport. The
+issue 3 target is a ratio of 0.5 or less at equal or better accuracy.
 ``--workloads`` (name prefixes) and ``--protocols`` run a subset (then without the ring rows).
 
 Logistic regression comes in two rows, both the same algorithm as SPU's (:data:`LR_NOTE`,
@@ -76,6 +87,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
+import itertools
 import json
 import subprocess
 import sys
@@ -91,7 +103,7 @@ import numpy as np
 from confide.ml.linear import SecureLogisticRegression
 from confide.mpc import MPC, Aby3, Semi2k, Share, TrustedDealer
 from confide.mpc.ring import ring_matmul
-from confide.runtime import Context, Role, simulate
+from confide.runtime import Context, Role, launch, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
@@ -130,6 +142,8 @@ ESTIMATOR_SETTINGS: dict[str, Any] = {
 }
 #: The protocols the estimator runs on (it refuses local truncation: see the docstring).
 ESTIMATOR_PROTOCOLS = ("semi2k", "aby3")
+#: How the parties run (see the docstring), and the suffix of their rows' system names.
+TRANSPORTS = {"memory": "", "socketpair": "-proc"}
 
 Row = dict[str, Any]
 
@@ -366,8 +380,9 @@ def barrier(ctx: Context) -> None:
 def bench_job(ctx: Context, spec: dict[str, Any]) -> dict[str, Any]:
     """Run one workload on one protocol: end to end once, then timed repetitions."""
     setup = next(p for p in PROTOCOLS if p.name == spec["protocol"])
-    workload = next(w for w in workloads(spec["sizes"]) if w.name == spec["workload"])
-    plain = spu_inputs(spec["sizes"])[workload.inputs]
+    sizes = Sizes(*spec["sizes"])
+    workload = next(w for w in workloads(sizes) if w.name == spec["workload"])
+    plain = spu_inputs(sizes)[workload.inputs]
     owners = [p for p in ctx.parties if p not in setup.helpers]
     barrier(ctx)
     start = time.perf_counter()
@@ -421,18 +436,44 @@ def row(
     }
 
 
-def mpc_rows(setup: ProtocolSetup, workload: Workload, sizes: Sizes, quick: bool) -> list[Row]:
+def run_parties(
+    job: Callable[[Context, dict[str, Any]], dict[str, Any]],
+    setup: ProtocolSetup,
+    spec: dict[str, Any],
+    transport: str,
+) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """Run ``job`` at every party of ``setup`` as threads (``memory``) or processes
+    (``socketpair``); the party names and each party's result."""
     parties = [f"p{i}" for i in range(setup.data_parties)] + list(setup.helpers)
-    repeats = repeats_for(quick)
-    spec = {"protocol": setup.name, "workload": workload.name, "sizes": sizes, "repeats": repeats}
     roles = {h: [Role.COMPUTE_HELPER] for h in setup.helpers}
-    results = simulate(bench_job, {p: spec for p in parties}, roles=roles, timeout=1800)
+    inputs = {p: spec for p in parties}
+    if transport == "memory":
+        return parties, simulate(job, inputs, roles=roles, timeout=1800)
+    return parties, launch(job, inputs, roles=roles, timeout=1800, transport="socketpair")
+
+
+def sizes_spec(sizes: Sizes) -> list[int]:
+    """``sizes`` as the wire format carries it to party processes (``Sizes(*spec)`` back)."""
+    return [sizes.side, sizes.elements, sizes.lr_rows]
+
+
+def mpc_rows(
+    setup: ProtocolSetup, workload: Workload, sizes: Sizes, quick: bool, transport: str
+) -> list[Row]:
+    repeats = repeats_for(quick)
+    spec = {
+        "protocol": setup.name,
+        "workload": workload.name,
+        "sizes": sizes_spec(sizes),
+        "repeats": repeats,
+    }
+    parties, results = run_parties(bench_job, setup, spec, transport)
     first = results[parties[0]]
     timed = [r["times"] for r in results.values() if r["times"]]
     runtime = min(max(times[k] for times in timed) for k in range(repeats))
     total_bytes = sum(r["bytes"] for r in results.values())
     end_to_end = max(r["end_to_end"] for r in results.values())
-    system = f"confide-{setup.name}"
+    system = f"confide-{setup.name}{TRANSPORTS[transport]}"
     n = setup.data_parties
     out = [
         row(workload.name, system, n, runtime, total_bytes, first["rounds"], RUNTIME, runtime),
@@ -469,7 +510,7 @@ def column_blocks(owners: Sequence[str]) -> dict[str, np.ndarray]:
 def estimator_job(ctx: Context, spec: dict[str, Any]) -> dict[str, Any]:
     """Fit ``SecureLogisticRegression`` once end to end, then timed repetitions of ``fit``."""
     setup = next(p for p in PROTOCOLS if p.name == spec["protocol"])
-    features, labels = spu_inputs(spec["sizes"])["lr"]
+    features, labels = spu_inputs(Sizes(*spec["sizes"]))["lr"]
     owners = [p for p in ctx.parties if p not in setup.helpers]
     holder = owners[1]
     blocks = column_blocks(owners)
@@ -498,14 +539,12 @@ def estimator_job(ctx: Context, spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def estimator_rows(setup: ProtocolSetup, sizes: Sizes, quick: bool) -> list[Row]:
+def estimator_rows(setup: ProtocolSetup, sizes: Sizes, quick: bool, transport: str) -> list[Row]:
     """The ``lr-estimator`` rows of one protocol: runtime (``fit`` whole), training loop, end to
     end, and the weights' error and AUC against the numpy twin of the ``lr`` rows."""
-    parties = [f"p{i}" for i in range(setup.data_parties)] + list(setup.helpers)
     repeats = repeats_for(quick)
-    spec = {"protocol": setup.name, "sizes": sizes, "repeats": repeats}
-    roles = {h: [Role.COMPUTE_HELPER] for h in setup.helpers}
-    results = simulate(estimator_job, {p: spec for p in parties}, roles=roles, timeout=1800)
+    spec = {"protocol": setup.name, "sizes": sizes_spec(sizes), "repeats": repeats}
+    parties, results = run_parties(estimator_job, setup, spec, transport)
     owners = parties[: setup.data_parties]
     timed = [r for r in results.values() if r["times"]]
     runtime = min(max(r["times"][k] for r in timed) for k in range(repeats))
@@ -519,7 +558,8 @@ def estimator_rows(setup: ProtocolSetup, sizes: Sizes, quick: bool) -> list[Row]
     coefficients = np.concatenate([results[p]["coef"] for p in owners])
     weights = np.append(coefficients, results[owners[1]]["intercept"])
     checks = lr_check(spu_inputs(sizes)["lr"], [weights])
-    name, system, n = estimator_name(sizes), f"confide-{setup.name}", setup.data_parties
+    system = f"confide-{setup.name}{TRANSPORTS[transport]}"
+    name, n = estimator_name(sizes), setup.data_parties
     out = [
         row(name, system, n, runtime, total_bytes, rounds, RUNTIME, runtime),
         row(name, system, n, loop, None, loop_rounds, LOOP, loop),
@@ -598,13 +638,13 @@ def peer_rows(sizes: Sizes, quick: bool, protocols: Sequence[str]) -> list[Row]:
 
 
 def print_table(rows: Sequence[Row]) -> None:
-    print(f"{'workload':<32} {'system':<20} {'n':>2} {'metric':<23} {'value':>11} "
+    print(f"{'workload':<32} {'system':<25} {'n':>2} {'metric':<23} {'value':>11} "
           f"{'MB sent':>9} {'rounds':>7}")  # fmt: skip
     for r in rows:
         mb = "-" if r["bytes_sent"] is None else f"{r['bytes_sent'] / 1e6:.1f}"
         rounds = "-" if r["rounds"] is None else str(r["rounds"])
         value = "-" if r["value"] is None else f"{r['value']:.4g}"
-        print(f"{r['workload']:<32} {r['system']:<20} {r['parties']:>2} {r['metric'] or '':<23} "
+        print(f"{r['workload']:<32} {r['system']:<25} {r['parties']:>2} {r['metric'] or '':<23} "
               f"{value:>11} {mb:>9} {rounds:>7}")  # fmt: skip
 
 
@@ -613,13 +653,13 @@ def print_ratios(rows: Sequence[Row]) -> None:
     for ``lr-estimator``, also its training loop alone against SPU's runtime."""
     values = {(r["workload"], r["system"], r["metric"]): r["value"] for r in rows}
     print("\nConfide / SPU, same sizes, same run (below 1: Confide is faster; target 0.5)")
-    print(f"{'workload':<32} {'comparison':<34} {'runtime':>8} {'end2end':>8} {'loop':>6} "
+    print(f"{'workload':<32} {'comparison':<39} {'runtime':>8} {'end2end':>8} {'loop':>6} "
           f"{'error':>17} {'auc':>17}")  # fmt: skip
     workloads_seen = dict.fromkeys(r["workload"] for r in rows)
     for workload in workloads_seen:
         peer = peer_workload(workload)
-        for setup in PROTOCOLS:
-            ours, theirs = f"confide-{setup.name}", f"spu-{setup.peer}"
+        for setup, suffix in itertools.product(PROTOCOLS, TRANSPORTS.values()):
+            ours, theirs = f"confide-{setup.name}{suffix}", f"spu-{setup.peer}"
             ratios = []
             for mine, metric in ((RUNTIME, RUNTIME), (END_TO_END, END_TO_END), (LOOP, RUNTIME)):
                 a, b = values.get((workload, ours, mine)), values.get((peer, theirs, metric))
@@ -632,7 +672,7 @@ def print_ratios(rows: Sequence[Row]) -> None:
                 side_by_side.append(
                     "-" if a is None or b is None else f"{a:.{digits}g} vs {b:.{digits}g}"
                 )
-            print(f"{workload:<32} {ours + ' / ' + theirs:<34} {ratios[0]:>8} {ratios[1]:>8} "
+            print(f"{workload:<32} {ours + ' / ' + theirs:<39} {ratios[0]:>8} {ratios[1]:>8} "
                   f"{ratios[2]:>6} {side_by_side[0]:>17} {side_by_side[1]:>17}")  # fmt: skip
 
 
@@ -645,7 +685,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--workloads", help="comma-separated name prefixes, e.g. lr,lr-estimator (default: all)"
     )
     parser.add_argument("--protocols", help="comma-separated protocols (default: all)")
+    parser.add_argument(
+        "--transport",
+        default=",".join(TRANSPORTS),
+        help="how the parties run: memory (threads), socketpair (processes); default both",
+    )
     args = parser.parse_args(argv)
+    transports = [t.strip() for t in args.transport.split(",") if t.strip()]
+    unknown = [t for t in transports if t not in TRANSPORTS]
+    if unknown or not transports:
+        parser.error(f"--transport takes {', '.join(TRANSPORTS)}, got {args.transport!r}")
     sizes = QUICK if args.quick else FULL
     chosen = workloads(sizes)
     estimator = estimator_name(sizes)
@@ -661,12 +710,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[Row] = [] if args.workloads else ring_rows(sizes.side)
     for workload in chosen:
         rows.extend(plaintext_rows(workload, sizes))
-        for setup in setups:
-            rows.extend(mpc_rows(setup, workload, sizes, args.quick))
+        for setup, transport in itertools.product(setups, transports):
+            rows.extend(mpc_rows(setup, workload, sizes, args.quick, transport))
     if with_estimator:
         for setup in setups:
             if setup.name in ESTIMATOR_PROTOCOLS:
-                rows.extend(estimator_rows(setup, sizes, args.quick))
+                for transport in transports:
+                    rows.extend(estimator_rows(setup, sizes, args.quick, transport))
             else:
                 print(f"{ESTIMATOR}: not run with {setup.name} (the estimator refuses local "
                       "truncation)", file=sys.stderr)  # fmt: skip

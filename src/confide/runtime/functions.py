@@ -47,6 +47,9 @@ def load_function(spec: str) -> Callable[..., Any]:
         if module_spec is None or module_spec.loader is None:
             raise ConfigError(f"cannot load {where}")
         module = importlib.util.module_from_spec(module_spec)
+        # Registered first, as an import would: dataclasses and pickling-free type lookups in
+        # the script find their module by name.
+        sys.modules[module_spec.name] = module
         module_spec.loader.exec_module(module)
     else:
         module = importlib.import_module(where)
