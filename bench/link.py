@@ -1,4 +1,4 @@
-"""Link benchmark: small-message patterns and large-array throughput, memory vs gRPC+mTLS.
+"""Link benchmark: small-message patterns and large-array throughput: memory, socket pairs, gRPC.
 
     python bench/link.py [--quick] [--peers] [--json PATH]
 
@@ -24,7 +24,9 @@ two acked; ``send k, receive k`` about one delay pipelined and ``2k`` acked.
 Throughput: a streams a float64 array of a given size to b several times; b answers once at the
 end; the rate counts payload bytes over the time from the first send to the answer. The gRPC
 rows run two real processes talking gRPC with mutual TLS on loopback, started by
-``confide.launch``; the memory rows run two threads over the memory link (``confide.simulate``).
+``confide.launch``; the socketpair rows the same two processes over Unix socket pairs
+(``launch(..., transport="socketpair")``); the memory rows run two threads over the memory link
+(``confide.simulate``).
 """
 
 from __future__ import annotations
@@ -253,6 +255,7 @@ def main() -> int:
     sizes = [(16, 4)] if args.quick else [(16, 8), (256, 4)]
     transports: dict[str, Runner] = {
         "memory": lambda fn, inputs: simulate(fn, inputs, timeout=600),
+        "socketpair": lambda fn, inputs: launch(fn, inputs, timeout=600, transport="socketpair"),
         "grpc+mtls": lambda fn, inputs: launch(fn, inputs, timeout=600),
     }
     rows = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import struct
+import threading
 import time
 
 import numpy as np
@@ -93,11 +94,38 @@ def test_a_send_that_nobody_reads_has_a_deadline() -> None:
         senders={"bob": pairs[("alice", "bob")][0]},
         receivers={"bob": pairs[("bob", "alice")][1]},
     )
+    big = np.zeros(8_000_000)  # 64 MB: what the socket does not take waits in the outbox
     started = time.monotonic()
+    for _ in range(2):  # the outbox holds up to 64 MiB; past that, sends wait for the peer
+        alice.send("bob", "job/big", big, timeout=0.5)
     with pytest.raises(PeerUnavailable, match="did not take"):
-        alice.send("bob", "job/big", np.zeros(8_000_000), timeout=0.5)
+        alice.send("bob", "job/big", big, timeout=0.5)
     assert time.monotonic() - started < 5
     alice.close()
+
+
+def test_two_parties_sending_each_other_large_arrays_at_once_do_not_block() -> None:
+    links = socketpair_links(["alice", "bob"])
+    arrays = {p: np.full(6_000_000, i, dtype=np.float64) for i, p in enumerate(links)}
+    got: dict[str, np.ndarray] = {}
+
+    def run(me: str, other: str) -> None:
+        links[me].send(other, "job/big", arrays[me])
+        arrays[me][:] = -1  # the caller may reuse its array once send returns
+        got[me] = links[me].recv(other, "job/big", timeout=30)
+
+    threads = [
+        threading.Thread(target=run, args=("alice", "bob")),
+        threading.Thread(target=run, args=("bob", "alice")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert got["alice"].min() == got["alice"].max() == 1
+    assert got["bob"].min() == got["bob"].max() == 0
+    for link in links.values():
+        link.close()
 
 
 def test_bytes_are_counted_on_both_sides() -> None:

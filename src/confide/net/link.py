@@ -215,13 +215,16 @@ class Mailbox:
         tag: str,
         timeout: float,
         peer_gone: Callable[[], bool] | None = None,
+        pump: Callable[[float], None] | None = None,
     ) -> Value:
         """Wait for the next message ``tag`` from ``sender``, a party of the tag's job.
 
         Raises :class:`PeerAborted` once a party of the job aborted it (see the module
         docstring), :class:`PeerUnavailable` if ``peer_gone()`` reports that the sender went
         away, :class:`PeerTimeout` at the deadline. A message that had already arrived is
-        returned even if the sender is gone since.
+        returned even if the sender is gone since. ``pump(seconds)``, for a link that reads in
+        the receiving thread, waits up to that long for messages and delivers them (outside the
+        mailbox's lock); without it, the receive waits for another thread's delivery.
         """
         deadline = time.monotonic() + timeout
         key = (sender, tag)
@@ -246,15 +249,23 @@ class Mailbox:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise PeerTimeout(sender, tag, timeout)
-                self._cond.wait(min(remaining, _LIVENESS_POLL_S))
-                if self._queues.get(key) or job in self._aborted:
-                    continue
+                if pump is None:
+                    self._cond.wait(min(remaining, _LIVENESS_POLL_S))
+                    if self._queues.get(key) or job in self._aborted:
+                        continue
+            if pump is not None:
+                pump(min(remaining, _LIVENESS_POLL_S))
             # Asked outside the lock: a liveness probe may take a network round trip, and
             # deliveries must not wait for it.
             if peer_gone is not None and peer_gone():
                 with self._cond:
                     if not self._queues.get(key):
                         raise PeerUnavailable(sender, "the connection to it went away")
+
+    def wait_for_delivery(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for any delivery (or the mailbox's closing)."""
+        with self._cond:
+            self._cond.wait(timeout)
 
     def queued(self, job: str | None = None) -> int:
         """How many messages wait to be received (only ``job``'s, if given)."""

@@ -16,33 +16,45 @@ from the frame. There is no encryption and no certificate: the bytes never leave
 one machine, and the parties are processes of one user, who can read their memory anyway. Use
 the gRPC link (:mod:`confide.net.grpc_link`) for parties that do not share a machine and a user.
 
-Frames
-------
-Each direction of each pair is its own socket pair, so that the writing end can carry a send
-deadline while the reading end blocks. A frame is a 12-byte header (``u32`` tag length, ``u64``
-payload length, little-endian), the tag (UTF-8) and the payload in the wire format
-(:mod:`confide.net.wire`: no pickle). One reader thread per peer reads frames and delivers them
-to the mailbox. A frame that breaks the format (a tag that is not UTF-8, a length over the
-limits, a payload that does not decode) or a peer that closes its end mid-frame ends the
-connection from that peer: the stream cannot be resynchronised, so the peer is reported gone
-(:class:`~confide.errors.PeerUnavailable` at the next receive from it), as is a peer whose
-process exited.
+Frames and reading
+------------------
+Each direction of each pair is its own socket pair. A frame is a 12-byte header (``u32`` tag
+length, ``u64`` payload length, little-endian), the tag (UTF-8) and the payload in the wire
+format (:mod:`confide.net.wire`: no pickle), written with one ``sendmsg`` where the kernel takes
+it whole. There is no reader thread: a party reads while it waits, in its own thread. A receive
+that finds no message waits for frames from every peer (``select``) and delivers each one it
+reads, so abort notices and a peer's departure reach it whichever peer it waits on; a send that
+finds the peer's socket full reads incoming frames until it drains, so two parties sending each
+other large arrays at once cannot block each other. Saving the reader thread's wake-up and its
+turns at the interpreter lock halves the cost of a message, which an MPC protocol pays every
+round.
+
+A frame that breaks the format (a tag that is not UTF-8, a length over the limits, a payload that
+does not decode), one that stops arriving for :data:`FRAME_TIMEOUT_S` once started, or a peer
+that closes its end mid-frame ends the connection from that peer: the stream cannot be
+resynchronised, so the peer is reported gone (:class:`~confide.errors.PeerUnavailable` at the
+next send to it or receive from it), as is a peer whose process exited.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import itertools
+import select
 import socket
 import struct
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
 
 from confide.errors import ConfigError, DecodeError, PeerUnavailable
 from confide.net.link import Link
-from confide.net.wire import Value, decode, encode
+from confide.net.wire import Value, decode, encode_parts, encoded_size
 
 __all__ = [
+    "FRAME_TIMEOUT_S",
     "MAX_TAG_BYTES",
     "SocketPairLink",
     "socket_pairs",
@@ -54,6 +66,17 @@ _HEADER = struct.Struct("<IQ")
 MAX_TAG_BYTES = 1 << 16
 #: Largest payload a frame may carry (as the gRPC link's default).
 DEFAULT_MAX_MESSAGE_BYTES = 1 << 36
+#: Seconds a frame that has started to arrive may take to finish, and a peer may read nothing
+#: of what waits for it.
+FRAME_TIMEOUT_S = 60.0
+#: Bytes queued for one peer beyond which a send waits (up to its deadline) for the peer to read.
+OUTBOX_BYTES = 64 << 20
+#: Pieces handed to one ``sendmsg`` (the system's limit is at least 1024).
+_MAX_PIECES = 512
+#: Longest wait in one go, so that a closing link or a departed peer is noticed.
+_POLL_S = 0.25
+#: Longest wait for another thread's deliveries before looking at the sockets again.
+_SHARED_WAIT_S = 0.01
 
 
 Pairs = dict[tuple[str, str], tuple[socket.socket, socket.socket]]
@@ -105,23 +128,28 @@ class SocketPairLink(Link):
                 f"got to {sorted(senders)} and from {sorted(receivers)}"
             )
         self._senders = dict(senders)
-        self._receivers = dict(receivers)
         self._peers = tuple(senders)
         self._max_message_bytes = max_message_bytes
+        for sock in self._senders.values():
+            sock.setblocking(False)
+        # Readable sockets by descriptor, and whose they are; a peer's leaves when it is gone.
+        self._readable: dict[int, tuple[str, socket.socket]] = {}
+        for peer, sock in receivers.items():
+            sock.settimeout(FRAME_TIMEOUT_S)
+            self._readable[sock.fileno()] = (peer, sock)
+        self._receivers = dict(receivers)
         self._send_locks = {peer: threading.Lock() for peer in self._peers}
+        self._outboxes = {
+            peer: _Outbox(sock, functools.partial(self._mark_gone, peer), peer)
+            for peer, sock in self._senders.items()
+        }
+        # One thread at a time reads; the others wait for its deliveries.
+        self._read_lock = threading.Lock()
         self._state = threading.Lock()
         self._gone: dict[str, str] = {}
         self._closed = False
         self.bytes_sent = 0
         self.bytes_received = 0
-        self._readers = [
-            threading.Thread(
-                target=self._read, args=(peer, sock), name=f"{party}<-{peer}", daemon=True
-            )
-            for peer, sock in self._receivers.items()
-        ]
-        for reader in self._readers:
-            reader.start()
 
     @property
     def peers(self) -> tuple[str, ...]:
@@ -129,34 +157,26 @@ class SocketPairLink(Link):
 
     def send(self, peer: str, tag: str, value: Value, timeout: float = 60.0) -> None:
         self._check_peer(peer)
-        with self._state:
-            gone = self._gone.get(peer)
-            closed = self._closed
-        if closed:
-            raise PeerUnavailable(peer, "this party's link is closed")
-        if gone is not None:
-            raise PeerUnavailable(peer, gone)
+        self._check_open(peer)
         name = tag.encode("utf-8")
         if len(name) > MAX_TAG_BYTES:
             raise ConfigError(f"a tag may have at most {MAX_TAG_BYTES} bytes, got {len(name)}")
-        payload = encode(value)
-        if len(payload) > self._max_message_bytes:
+        parts = encode_parts(value)
+        size = encoded_size(parts)
+        if size > self._max_message_bytes:
             raise ConfigError(
-                f"a message may have at most {self._max_message_bytes} bytes, got {len(payload)}"
+                f"a message may have at most {self._max_message_bytes} bytes, got {size}"
             )
-        header = _HEADER.pack(len(name), len(payload)) + name
+        views = [memoryview(_HEADER.pack(len(name), size) + name)]
+        views += [memoryview(part).cast("B") for part in parts if len(part)]
         with self._send_locks[peer]:
-            try:
-                _send_all(self._senders[peer], [header, payload], timeout)
-            except TimeoutError:
-                raise PeerUnavailable(
-                    peer, f"it did not take a message within {timeout:g} s"
-                ) from None
-            except OSError as exc:
-                self._mark_gone(peer, f"the connection to it went away ({exc.strerror or exc})")
-                raise PeerUnavailable(peer, "the connection to it went away") from None
+            self._outboxes[peer].send(views, timeout)
         with self._state:
-            self.bytes_sent += len(header) + len(payload)
+            self.bytes_sent += _HEADER.size + len(name) + size
+
+    def recv(self, peer: str, tag: str, timeout: float) -> Value:
+        self._check_peer(peer)
+        return self.mailbox.take(peer, tag, timeout, lambda: self.peer_gone(peer), self._pump)
 
     def peer_gone(self, peer: str) -> bool:
         with self._state:
@@ -167,44 +187,82 @@ class SocketPairLink(Link):
             if self._closed:
                 return
             self._closed = True
-        for sock in self._senders.values():
-            _quietly_close(sock)
-        for sock in self._receivers.values():
-            _quietly_close(sock)  # shutdown wakes a reader blocked on it
+        for outbox in self._outboxes.values():
+            outbox.close()
+        with self._read_lock:  # not while another thread reads
+            for sock in [*self._senders.values(), *self._receivers.values()]:
+                _quietly_close(sock)
+            self._readable.clear()
         super().close()
 
     # -- reading ------------------------------------------------------------------------------
 
-    def _read(self, peer: str, sock: socket.socket) -> None:
-        """Deliver ``peer``'s frames until it closes, breaks the format, or the link closes."""
+    def _pump(self, timeout: float) -> None:
+        """Wait up to ``timeout`` for incoming frames and deliver every frame that is ready; if
+        another thread is reading, wait for its deliveries instead."""
+        if not self._read_lock.acquire(blocking=False):
+            self.mailbox.wait_for_delivery(min(timeout, _SHARED_WAIT_S))
+            return
         try:
-            while True:
-                header = _receive(sock, _HEADER.size)
-                if header is None:
-                    self._mark_gone(peer, "it closed the connection")
-                    return
-                tag_length, size = _HEADER.unpack(header)
-                if tag_length > MAX_TAG_BYTES or size > self._max_message_bytes:
-                    raise DecodeError(
-                        f"a frame announces {tag_length} tag and {size} payload bytes"
-                    )
-                name = _receive(sock, tag_length)
-                payload = _receive(sock, size)
-                if name is None or payload is None:
-                    raise DecodeError("the connection ended in the middle of a frame")
-                value = decode(payload)
-                with self._state:
-                    self.bytes_received += _HEADER.size + tag_length + size
-                self.mailbox.deliver(peer, bytes(name).decode("utf-8"), value)
+            readable = list(self._readable)
+            if not readable:
+                self.mailbox.wait_for_delivery(timeout)
+                return
+            try:
+                ready, _, _ = select.select(readable, [], [], timeout)
+            except (OSError, ValueError):  # a socket closed under us: the link is closing
+                return
+            for fd in ready:
+                self._read_frame(*self._readable[fd])
+        finally:
+            self._read_lock.release()
+
+    def _read_frame(self, peer: str, sock: socket.socket) -> None:
+        """Read one frame from ``peer`` and deliver it; on failure, mark the peer gone."""
+        try:
+            header = _receive(sock, _HEADER.size)
+            if header is None:
+                self._drop_reader(peer, sock, "it closed the connection")
+                return
+            tag_length, size = _HEADER.unpack(header)
+            if tag_length > MAX_TAG_BYTES or size > self._max_message_bytes:
+                raise DecodeError(f"a frame announces {tag_length} tag and {size} payload bytes")
+            name = _receive(sock, tag_length)
+            payload = _receive(sock, size)
+            if name is None or payload is None:
+                raise DecodeError("the connection ended in the middle of a frame")
+            value = decode(payload)
+            tag = bytes(name).decode("utf-8")
         except (DecodeError, UnicodeDecodeError) as exc:
-            self._mark_gone(peer, f"it sent a malformed frame ({exc})")
-            _quietly_close(sock)
-        except OSError:
-            self._mark_gone(peer, "the connection to it went away")
+            self._drop_reader(peer, sock, f"it sent a malformed frame ({exc})")
+            return
+        except TimeoutError:
+            self._drop_reader(peer, sock, f"a frame stopped arriving for {FRAME_TIMEOUT_S:g} s")
+            return
+        except OSError as exc:
+            self._drop_reader(peer, sock, f"the connection to it went away ({exc.strerror})")
+            return
+        with self._state:
+            self.bytes_received += _HEADER.size + tag_length + size
+        self.mailbox.deliver(peer, tag, value)
+
+    def _drop_reader(self, peer: str, sock: socket.socket, why: str) -> None:
+        self._readable.pop(sock.fileno(), None)
+        _quietly_close(sock)
+        self._mark_gone(peer, why)
 
     def _mark_gone(self, peer: str, why: str) -> None:
         with self._state:
             self._gone.setdefault(peer, why)
+
+    def _check_open(self, peer: str) -> None:
+        with self._state:
+            gone = self._gone.get(peer)
+            closed = self._closed
+        if closed:
+            raise PeerUnavailable(peer, "this party's link is closed")
+        if gone is not None:
+            raise PeerUnavailable(peer, gone)
 
 
 def _receive(sock: socket.socket, n: int) -> bytearray | None:
@@ -222,23 +280,116 @@ def _receive(sock: socket.socket, n: int) -> bytearray | None:
     return buffer
 
 
-def _send_all(sock: socket.socket, pieces: list[bytes | bytearray], timeout: float) -> None:
-    """Write every piece in order, within ``timeout`` seconds in all."""
-    deadline = time.monotonic() + timeout
-    views = [memoryview(p) for p in pieces if len(p)]
+class _Outbox:
+    """The frames to one peer that its socket could not take at once, and the thread that
+    writes them as the peer reads (so that a send never waits for the peer to read)."""
+
+    def __init__(self, sock: socket.socket, gone: Callable[[str], None], peer: str) -> None:
+        self._sock = sock
+        self._gone = gone
+        self._peer = peer
+        self._cond = threading.Condition()
+        self._pending: deque[memoryview] = deque()
+        self._bytes = 0
+        self._closed = False
+        self._failed: str | None = None
+        self._thread: threading.Thread | None = None
+
+    def send(self, views: list[memoryview], timeout: float) -> None:
+        """Write ``views`` now as far as the socket takes them, and queue the rest (copied)."""
+        with self._cond:
+            if self._failed is not None:
+                raise PeerUnavailable(self._peer, self._failed)
+            if not self._pending:
+                try:
+                    _write(self._sock, views)
+                except OSError as exc:
+                    self._fail(f"the connection to it went away ({exc.strerror})")
+                    raise PeerUnavailable(self._peer, "the connection to it went away") from None
+                if not views:
+                    return
+            deadline = time.monotonic() + timeout
+            while self._pending and self._bytes >= OUTBOX_BYTES:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._failed is not None or self._closed:
+                    raise PeerUnavailable(
+                        self._peer,
+                        self._failed or f"it did not take a message within {timeout:g} s",
+                    )
+                self._cond.wait(min(remaining, _POLL_S))
+            for view in views:  # the caller may reuse its arrays once send returns
+                self._pending.append(memoryview(bytes(view)))
+                self._bytes += len(view)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._drain, name="outbox", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def _fail(self, why: str) -> None:
+        self._failed = why
+        self._gone(why)
+
+    def _drain(self) -> None:
+        last_progress = time.monotonic()
+        while True:
+            with self._cond:
+                while not self._pending and not self._closed and self._failed is None:
+                    self._cond.wait()
+                if self._closed or self._failed is not None:
+                    return
+                views = list(itertools.islice(self._pending, _MAX_PIECES))
+            try:
+                _, ready, _ = select.select([], [self._sock], [], _POLL_S)
+            except (OSError, ValueError):
+                return  # closed under us
+            if not ready:
+                if time.monotonic() - last_progress > FRAME_TIMEOUT_S:
+                    with self._cond:
+                        self._fail(f"it read nothing for {FRAME_TIMEOUT_S:g} s")
+                        self._cond.notify_all()
+                    return
+                continue
+            with self._cond:
+                before = sum(len(v) for v in views)
+                try:
+                    _write(self._sock, views)
+                except OSError as exc:
+                    self._fail(f"the connection to it went away ({exc.strerror})")
+                    self._cond.notify_all()
+                    return
+                written = before - sum(len(v) for v in views)
+                _advance(self._pending, written)
+                self._bytes -= written
+                if written:
+                    last_progress = time.monotonic()
+                self._cond.notify_all()
+
+
+def _write(sock: socket.socket, views: list[memoryview]) -> None:
+    """Write what the non-blocking ``sock`` takes of ``views`` now, dropping it from them
+    (``OSError`` if the connection is broken)."""
     while views:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError
-        sock.settimeout(remaining)
-        sent = sock.sendmsg(views)
-        while sent:
-            if sent >= len(views[0]):
-                sent -= len(views[0])
-                views.pop(0)
-            else:
-                views[0] = views[0][sent:]
-                sent = 0
+        try:
+            sent = sock.sendmsg(views[:_MAX_PIECES])
+        except BlockingIOError:
+            return
+        _advance(views, sent)
+
+
+def _advance(views: list[memoryview] | deque[memoryview], sent: int) -> None:
+    """Drop the first ``sent`` bytes from ``views``."""
+    while sent:
+        if sent >= len(views[0]):
+            sent -= len(views[0])
+            views.popleft() if isinstance(views, deque) else views.pop(0)
+        else:
+            views[0] = views[0][sent:]
+            sent = 0
 
 
 def _quietly_close(sock: socket.socket) -> None:
