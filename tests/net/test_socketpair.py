@@ -101,7 +101,9 @@ def test_a_send_that_nobody_reads_has_a_deadline() -> None:
     with pytest.raises(PeerUnavailable, match="did not take"):
         alice.send("bob", "job/big", big, timeout=0.5)
     assert time.monotonic() - started < 5
+    pairs[("alice", "bob")][1].close()  # bob goes: closing need not wait to deliver to him
     alice.close()
+    assert time.monotonic() - started < 10
 
 
 def test_two_parties_sending_each_other_large_arrays_at_once_do_not_block() -> None:
@@ -155,3 +157,17 @@ def test_a_link_needs_one_socket_each_way_per_peer() -> None:
     for writer, reader in pairs.values():
         writer.close()
         reader.close()
+
+
+def test_what_waits_in_the_outbox_is_delivered_after_the_sender_closes() -> None:
+    links = socketpair_links(["alice", "bob"])
+    big = np.arange(6_000_000, dtype=np.float64)  # more than the socket takes at once
+    closer = threading.Thread(
+        target=lambda: (links["alice"].send("bob", "job/big", big), links["alice"].close())
+    )
+    closer.start()
+    got = links["bob"].recv("alice", "job/big", timeout=30)
+    closer.join(timeout=30)
+    np.testing.assert_array_equal(got, big)
+    links["bob"].close()
+

@@ -77,6 +77,8 @@ _MAX_PIECES = 512
 _POLL_S = 0.25
 #: Longest wait for another thread's deliveries before looking at the sockets again.
 _SHARED_WAIT_S = 0.01
+#: How often a closing link looks whether its outboxes have drained.
+_FLUSH_POLL_S = 0.005
 
 
 Pairs = dict[tuple[str, str], tuple[socket.socket, socket.socket]]
@@ -187,6 +189,13 @@ class SocketPairLink(Link):
             if self._closed:
                 return
             self._closed = True
+        # What was sent is delivered to peers that are still reading, not dropped. Reading
+        # meanwhile lets a peer that is sending to this party at the same time go on.
+        deadline = time.monotonic() + FRAME_TIMEOUT_S
+        while any(box.waiting() for box in self._outboxes.values()):
+            if time.monotonic() > deadline:
+                break
+            self._pump(_FLUSH_POLL_S)
         for outbox in self._outboxes.values():
             outbox.close()
         with self._read_lock:  # not while another thread reads
@@ -324,6 +333,11 @@ class _Outbox:
                 self._thread = threading.Thread(target=self._drain, name="outbox", daemon=True)
                 self._thread.start()
             self._cond.notify_all()
+
+    def waiting(self) -> bool:
+        """Whether bytes still wait to be written to a peer that is not known to be gone."""
+        with self._cond:
+            return bool(self._pending) and self._failed is None
 
     def close(self) -> None:
         with self._cond:
