@@ -45,6 +45,16 @@ class FeatureProducts(ABC):
     def transpose_times(self, rows: Rows, e: Share) -> Share:
         """``X[rows]^T @ e`` for a secret ``e`` with one value per selected row, untruncated."""
 
+    def times_truncated(self, rows: Rows, w: Share, bits: int) -> Share | None:
+        """``X[rows] @ w`` divided by ``2^bits`` in the product's own rounds where the engine
+        fuses products with truncation (aby3: two rounds instead of a resharing round and a
+        truncation's two); ``None`` where it does not, and the caller truncates."""
+        return None
+
+    def transpose_times_truncated(self, rows: Rows, e: Share, bits: int) -> Share | None:
+        """``X[rows]^T @ e`` divided by ``2^bits`` as :meth:`times_truncated` does, or ``None``."""
+        return None
+
     def prefetch(self, products: Sequence[Product]) -> None:
         """Announce the coming products, in order (``(rows, False)`` for ``times``, ``(rows,
         True)`` for ``transpose_times``), so that a backend can prepare their randomness in one

@@ -32,8 +32,9 @@ batch ``b`` of ``B`` rows, with ``f`` fractional bits:
 Rounds per step, measured (``stats_["rounds_per_step"]``), in semi2k with a dealer: 4 with
 ``"linear"`` (two openings of short vectors, two truncations), ``5 + 8 / clamp_refresh`` with
 ``"clamped"`` (6 for 8, 13 for 1), 13 with ``"accurate"``, 2 more with class weights; in aby3,
-whose truncation takes two rounds: 6, 8.25 and 19. With ``average``, the model of each epoch is
-the mean of the epoch's iterates (Polyak-Ruppert averaging; one truncation per epoch);
+whose truncation takes two rounds: 6, 8.25 and 19 (17 in plain SGD, without momentum or L2,
+where both products are truncated in their own rounds). With ``average``, the model of each
+epoch is the mean of the epoch's iterates (Polyak-Ruppert averaging; one truncation per epoch);
 training continues from the last iterate.
 
 Early stopping: after each epoch the validation log loss of the epoch's model
@@ -185,7 +186,11 @@ class _State:
         for t, rows in enumerate(batches):
             count = self.features.count(rows)
             if self.params.sigmoid == "accurate":
-                s = self.mpc.sigmoid(self.features.times(rows, self.weights), "accurate")
+                f = self.mpc.frac_bits
+                z = self.features.times_truncated(rows, self.weights, f)
+                if z is None:  # the sigmoid truncates it
+                    z = self.features.times(rows, self.weights)
+                s = self.mpc.sigmoid(z, "accurate")
             elif self.params.sigmoid == "linear":
                 s = self._linear(rows)
             else:
@@ -202,8 +207,7 @@ class _State:
             error = s - self.labels[rows]
             if self.row_weights is not None:
                 error = error * self.row_weights[rows]
-            gradient = self.features.transpose_times(rows, error)
-            self.velocity = self._velocity(gradient, count)
+            self.velocity = self._velocity(rows, error, count)
             self.weights = self.weights - self.velocity
             if self.params.average:
                 total = self.weights if total is None else total + self.weights
@@ -217,12 +221,21 @@ class _State:
         quarter = self.truncations.truncate(z, z.frac_bits - f + 2)
         return quarter.with_parts(quarter.parts, frac_bits=f) + 0.5
 
-    def _velocity(self, gradient: Share, rows: int) -> Share:
-        """``momentum v + (learning_rate / rows) g + learning_rate l2 w``, truncated once."""
+    def _velocity(self, rows: Rows, error: Share, count: int) -> Share:
+        """``momentum v + (learning_rate / count) g + learning_rate l2 w`` for the gradient
+        ``g = X[rows]^T e``, truncated once. Plain SGD (no momentum, no L2) scales ``e`` first
+        and takes the product truncated, where the engine fuses the two (one round less)."""
         f = self.mpc.frac_bits
-        constants = self.params.constants(rows, f)
+        constants = self.params.constants(count, f)
+        step = _words(constants.step)
+        if not constants.momentum and not constants.decay:
+            scaled = error.local_mul(step, frac_bits=error.frac_bits + STEP_BITS)
+            fused = self.features.transpose_times_truncated(rows, scaled, f + STEP_BITS)
+            if fused is not None:
+                return fused
+        gradient = self.features.transpose_times(rows, error)
         scale = 2 * f + STEP_BITS
-        update = gradient.local_mul(_words(constants.step), frac_bits=scale)
+        update = gradient.local_mul(step, frac_bits=scale)
         if constants.momentum:
             momentum = _words(constants.momentum)
             update = update + self.velocity.local_mul(momentum, frac_bits=scale)

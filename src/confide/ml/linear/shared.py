@@ -2,8 +2,9 @@
 
 Each owner inputs its columns once (``mpc.input``); the products are the protocol's ``matmul``
 on row slices of the share. In aby3 each product is one round that sends the result's size
-(a resharing), not the matrix's, so nothing is gained by masking; in semi2k without the masked
-backend each product would open the batch of rows afresh.
+(a resharing), not the matrix's, so nothing is gained by masking; and a product that is to be
+truncated anyway is truncated without that resharing (``matmul_trunc``: two rounds, not three).
+In semi2k without the masked backend each product would open the batch of rows afresh.
 """
 
 from __future__ import annotations
@@ -44,3 +45,17 @@ class SharedFeatures(FeatureProducts):
     def transpose_times(self, rows: Rows, e: Share) -> Share:
         self._check(e, self.count(rows))
         return self.mpc.protocol.matmul(self.matrix[rows].T, e)
+
+    def times_truncated(self, rows: Rows, w: Share, bits: int) -> Share | None:
+        self._check(w, self.n_columns)
+        return self._fused(self.matrix[rows], w, bits)
+
+    def transpose_times_truncated(self, rows: Rows, e: Share, bits: int) -> Share | None:
+        self._check(e, self.count(rows))
+        return self._fused(self.matrix[rows].T, e, bits)
+
+    def _fused(self, x: Share, y: Share, bits: int) -> Share | None:
+        protocol = self.mpc.protocol
+        if not protocol.FUSES_MUL_TRUNC:
+            return None
+        return protocol.matmul_trunc(x, y, bits)
