@@ -170,4 +170,3 @@ def test_what_waits_in_the_outbox_is_delivered_after_the_sender_closes() -> None
     closer.join(timeout=30)
     np.testing.assert_array_equal(got, big)
     links["bob"].close()
-
