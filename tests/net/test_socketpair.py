@@ -162,9 +162,12 @@ def test_a_link_needs_one_socket_each_way_per_peer() -> None:
 def test_what_waits_in_the_outbox_is_delivered_after_the_sender_closes() -> None:
     links = socketpair_links(["alice", "bob"])
     big = np.arange(6_000_000, dtype=np.float64)  # more than the socket takes at once
-    closer = threading.Thread(
-        target=lambda: (links["alice"].send("bob", "job/big", big), links["alice"].close())
-    )
+
+    def send_and_close() -> None:
+        links["alice"].send("bob", "job/big", big)
+        links["alice"].close()
+
+    closer = threading.Thread(target=send_and_close)
     closer.start()
     got = links["bob"].recv("alice", "job/big", timeout=30)
     closer.join(timeout=30)
