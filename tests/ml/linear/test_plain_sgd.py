@@ -51,13 +51,16 @@ def textbook_sgd(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize(
-    ("protocol", "blocks"),
+    ("protocol", "blocks", "rounds"),
     [
-        ("semi2k", {"platform": X, "bank": X[:, :0]}),
-        ("aby3", {"platform": X[:, :2], "bank": X[:, 2:4], "partner": X[:, 4:]}),
+        ("semi2k", {"platform": X, "bank": X[:, :0]}, 13),
+        # aby3: both products truncated in their own rounds (matmul_trunc), 2 fewer than 19
+        ("aby3", {"platform": X[:, :2], "bank": X[:, 2:4], "partner": X[:, 4:]}, 17),
     ],
 )
-def test_the_estimator_runs_textbook_sgd(protocol: str, blocks: dict[str, np.ndarray]) -> None:
+def test_the_estimator_runs_textbook_sgd(
+    protocol: str, blocks: dict[str, np.ndarray], rounds: int
+) -> None:
     results = run(blocks, Y, protocol=protocol, label_holder="bank", **PLAIN_SGD)
     coefs = [results[party]["model"].coef_ for party in blocks]
     secure = np.concatenate([*coefs, [results["bank"]["model"].intercept_]])
@@ -65,3 +68,4 @@ def test_the_estimator_runs_textbook_sgd(protocol: str, blocks: dict[str, np.nda
     assert np.max(np.abs(secure - expected)) < TOLERANCE
     assert np.max(np.abs(expected)) > 0.3
     assert results["bank"]["model"].stats_["steps"] == EPOCHS * -(-len(X) // BATCH)
+    assert results["bank"]["model"].stats_["rounds_per_step"] == rounds
