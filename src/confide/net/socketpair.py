@@ -3,8 +3,8 @@
 For running all the parties of a job on one machine you control (benchmarks, tests, a
 simulation that should use every core) without the cost of TLS and gRPC. The memory link runs
 parties as threads of one process, where Python's global interpreter lock lets only one of them
-compute at a time; over socket pairs each party is its own process, and a message costs two
-system calls and a thread wake-up instead of a gRPC round trip. :func:`confide.launch` uses it
+compute at a time; over socket pairs each party is its own process, and a message costs a few
+system calls and one wake-up instead of a gRPC round trip. :func:`confide.launch` uses it
 with ``transport="socketpair"``.
 
 Who a message is from
@@ -23,11 +23,13 @@ length, ``u64`` payload length, little-endian), the tag (UTF-8) and the payload 
 format (:mod:`confide.net.wire`: no pickle), written with one ``sendmsg`` where the kernel takes
 it whole. There is no reader thread: a party reads while it waits, in its own thread. A receive
 that finds no message waits for frames from every peer (``select``) and delivers each one it
-reads, so abort notices and a peer's departure reach it whichever peer it waits on; a send that
-finds the peer's socket full reads incoming frames until it drains, so two parties sending each
-other large arrays at once cannot block each other. Saving the reader thread's wake-up and its
-turns at the interpreter lock halves the cost of a message, which an MPC protocol pays every
-round.
+reads, so abort notices and a peer's departure reach it whichever peer it waits on. Saving a
+reader thread's wake-up and its turns at the interpreter lock matters because an MPC protocol
+pays for a message every round. What the peer's socket cannot take at once waits in a per-peer
+outbox (a copy) that a thread writes as the peer reads, so a send never waits for the peer to
+read and two parties sending each other large arrays at once cannot block each other; past
+:data:`OUTBOX_BYTES` queued, a send waits for the peer up to its deadline. Closing the link
+first delivers what its outboxes hold to the peers still reading.
 
 A frame that breaks the format (a tag that is not UTF-8, a length over the limits, a payload that
 does not decode), one that stops arriving for :data:`FRAME_TIMEOUT_S` once started, or a peer
@@ -56,6 +58,7 @@ from confide.net.wire import Value, decode, encode_parts, encoded_size
 __all__ = [
     "FRAME_TIMEOUT_S",
     "MAX_TAG_BYTES",
+    "OUTBOX_BYTES",
     "SocketPairLink",
     "socket_pairs",
     "socketpair_links",
