@@ -32,8 +32,9 @@ batch ``b`` of ``B`` rows, with ``f`` fractional bits:
 Rounds per step, measured (``stats_["rounds_per_step"]``), in semi2k with a dealer: 4 with
 ``"linear"`` (two openings of short vectors, two truncations), ``5 + 8 / clamp_refresh`` with
 ``"clamped"`` (6 for 8, 13 for 1), 13 with ``"accurate"``, 2 more with class weights; in aby3,
-whose truncation takes two rounds: 6, 8.25 and 19 (17 in plain SGD, without momentum or L2,
-where both products are truncated in their own rounds). With ``average``, the model of each
+whose truncation takes two rounds but truncates the scores' product in the product's own rounds
+(``matmul_trunc``): 5, 7.25 and 18, and 17 with ``"accurate"`` in plain SGD (without momentum or
+L2), whose update's product is truncated so too. With ``average``, the model of each
 epoch is the mean of the epoch's iterates (Polyak-Ruppert averaging; one truncation per epoch);
 training continues from the last iterate.
 
@@ -217,8 +218,10 @@ class _State:
         """``0.5 + z / 4`` at the engine's bits for ``z = X[rows] w``: one product, one
         truncation (by ``f + 2`` bits, which leaves the words of ``z / 4``)."""
         f = self.mpc.frac_bits
-        z = self.features.times(rows, self.weights)
-        quarter = self.truncations.truncate(z, z.frac_bits - f + 2)
+        quarter = self.features.times_truncated(rows, self.weights, f + 2)
+        if quarter is None:
+            z = self.features.times(rows, self.weights)
+            quarter = self.truncations.truncate(z, z.frac_bits - f + 2)
         return quarter.with_parts(quarter.parts, frac_bits=f) + 0.5
 
     def _velocity(self, rows: Rows, error: Share, count: int) -> Share:
