@@ -9,6 +9,7 @@ Every party runs the same code on its own data and talks to the others only thro
 
     confide.simulate(fn, {"bank": t1, "platform": t2})   # threads over memory links
     confide.launch(fn, {"bank": t1, "platform": t2})     # processes over gRPC with mTLS
+    confide.launch(fn, {...}, transport="socketpair")    # processes of one machine, no TLS
 """
 
 from confide import errors, stats

@@ -1,9 +1,11 @@
-"""Moving values between parties: the wire format, links (memory, gRPC + mTLS), certificates."""
+"""Moving values between parties: the wire format, links (memory, gRPC + mTLS, socket pairs),
+certificates."""
 
 from confide.net.federation import Federation, Identity, init_federation
 from confide.net.grpc_link import GrpcLink
 from confide.net.link import Link
 from confide.net.memory import MemoryHub, MemoryLink
+from confide.net.socketpair import SocketPairLink
 from confide.net.wire import Value, decode, encode
 
 __all__ = [
@@ -13,6 +15,7 @@ __all__ = [
     "Link",
     "MemoryHub",
     "MemoryLink",
+    "SocketPairLink",
     "Value",
     "decode",
     "encode",

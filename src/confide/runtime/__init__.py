@@ -1,5 +1,5 @@
-"""Running parties: the context, ``simulate`` (threads), ``launch`` (processes over gRPC) and
-``open_party`` (this process as one party of a federation)."""
+"""Running parties: the context, ``simulate`` (threads), ``launch`` (processes over gRPC, or over
+socket pairs on one machine) and ``open_party`` (this process as one party of a federation)."""
 
 from confide.runtime.context import DEFAULT_TIMEOUT_S, Context, Role, new_job_id
 from confide.runtime.disclosure import Disclosure
