@@ -38,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -98,8 +99,8 @@ def launch(
     ``federation`` is a ``federation.yaml`` whose keys sit beside it (as ``confide certs init``
     writes them); ``transport`` is ``"grpc"`` (the default) or ``"socketpair"`` (see the module
     docstring; it takes no federation); ``timeout`` is each receive's deadline; ``job_timeout``
-    bounds the whole run
-    (default: ten receive deadlines), after which every process still running is killed.
+    bounds the whole run (default: ten receive deadlines), after which every process still
+    running is killed.
     ``on_output(party, line)`` is called from a reader thread for each line a worker writes to
     its standard error, as it is written. Once a worker exits with an error, the others are
     stopped within :data:`STOP_GRACE_S` seconds (see the module docstring).
@@ -159,13 +160,14 @@ def launch(
         return _collect(folder, parties, processes, stderr)
 
 
-class _Connect:
+class _Connect(ABC):
     """How each worker joins the others: its command-line arguments and inherited descriptors."""
 
+    @abstractmethod
     def arguments(self, party: str) -> tuple[list[str], tuple[int, ...]]:
-        raise NotImplementedError
+        """The worker's arguments for ``party`` and the descriptors it inherits."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - nothing to release by default
         """Release what the launcher holds once the workers have their own copies."""
 
 
