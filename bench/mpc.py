@@ -24,7 +24,9 @@ by default):
   (``confide.launch(..., transport="socketpair")``, :mod:`confide.net.socketpair`), system
   ``confide-<protocol>-proc``. Python threads take turns under the interpreter lock, so over
   memory links the parties' Python work is done one party at a time; as processes they compute
-  in parallel, each message costing two system calls (wire-encoded, no TLS).
+  in parallel, each message costing a few system calls (wire-encoded, no TLS). Three processes
+  on two cores (aby3, or semi2k's dealer) vary more from run to run: the scheduler decides
+  which one waits.
 
 Rows, per workload, protocol and transport (metrics as SPU's):
 
