@@ -36,6 +36,22 @@ RECEIVE_TIMEOUT_S = 20.0
 _STARTUP_S = 120.0
 
 
+def node_config(
+    fed_path: Path, federation: Federation, party: str, home: Path, url: str, admin_port: int
+) -> dict[str, Any]:
+    """The ``node.yaml`` settings of ``party``'s daemon, at home in ``home``."""
+    key, cert = identity_paths(fed_path, party)
+    return {
+        "party": party,
+        "federation": str(fed_path),
+        "identity": {"key": str(key), "certificate": str(cert)},
+        "state_dir": str(home / "state"),
+        "database_url": url,
+        "admin": {"host": "127.0.0.1", "port": admin_port},
+        "peer": {"listen": federation.address(party)},
+    }
+
+
 @dataclass
 class Cluster:
     """The daemons of :data:`PARTIES` (see the module docstring)."""
@@ -60,16 +76,7 @@ class Cluster:
             home = self.folder / party
             home.mkdir(mode=0o700)
             url = self._database_url(home)
-            key, cert = identity_paths(fed_path, party)
-            config = {
-                "party": party,
-                "federation": str(fed_path),
-                "identity": {"key": str(key), "certificate": str(cert)},
-                "state_dir": str(home / "state"),
-                "database_url": url,
-                "admin": {"host": "127.0.0.1", "port": admin_port},
-                "peer": {"listen": federation.address(party)},
-            }
+            config = node_config(fed_path, federation, party, home, url, admin_port)
             path = home / "node.yaml"
             path.write_text(yaml.safe_dump(config))
             self.configs[party] = path

@@ -21,12 +21,12 @@ from typing import Any
 import yaml
 
 from confide.errors import ConfideError
-from confide.net.federation import Federation, identity_paths, init_federation
+from confide.net.federation import Federation, init_federation
 from confide.node import DatasetRegistry, NodeStore
 from confide.policy import DatasetPolicy
 from confide.runtime.launcher import free_ports
 from confide.tee import EnclaveImage, ReceiverKey, SimulatedPlatform
-from tests.node.cluster import Cluster
+from tests.node.cluster import Cluster, node_config
 from tests.node.jobkit import wait_for
 from tests.tee.helpers import credit_frames, policy_for
 
@@ -60,16 +60,7 @@ class TeeCluster(Cluster):
             home = self.folder / party
             home.mkdir(mode=0o700)
             url = f"sqlite:///{home / 'state' / 'node.db'}"
-            key, cert = identity_paths(fed_path, party)
-            config: dict[str, Any] = {
-                "party": party,
-                "federation": str(fed_path),
-                "identity": {"key": str(key), "certificate": str(cert)},
-                "state_dir": str(home / "state"),
-                "database_url": url,
-                "admin": {"host": "127.0.0.1", "port": admin_port},
-                "peer": {"listen": federation.address(party)},
-            }
+            config = node_config(fed_path, federation, party, home, url, admin_port)
             if party == "host":
                 config["tee"] = {
                     "enclave": {"image": str(self.image.path), "platform": str(platform.folder)},

@@ -52,6 +52,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 
 from confide.errors import ConfigError, DecodeError, PeerUnavailable
+from confide.net.grpc_link import DEFAULT_MAX_MESSAGE_BYTES
 from confide.net.link import Link
 from confide.net.wire import Value, decode, encode_parts, encoded_size
 
@@ -67,8 +68,6 @@ __all__ = [
 _HEADER = struct.Struct("<IQ")
 #: Longest tag a frame may carry.
 MAX_TAG_BYTES = 1 << 16
-#: Largest payload a frame may carry (as the gRPC link's default).
-DEFAULT_MAX_MESSAGE_BYTES = 1 << 36
 #: Seconds a frame that has started to arrive may take to finish, and a peer may read nothing
 #: of what waits for it.
 FRAME_TIMEOUT_S = 60.0
@@ -409,7 +408,7 @@ def _advance(views: list[memoryview] | deque[memoryview], sent: int) -> None:
     while sent:
         if sent >= len(views[0]):
             sent -= len(views[0])
-            views.popleft() if isinstance(views, deque) else views.pop(0)
+            del views[0]
         else:
             views[0] = views[0][sent:]
             sent = 0

@@ -24,9 +24,10 @@ from contextlib import contextmanager
 from confide.errors import ConfigError
 from confide.net.federation import Federation, Identity, identity_paths
 from confide.net.grpc_link import GrpcLink
+from confide.net.link import Link
 from confide.runtime.context import DEFAULT_TIMEOUT_S, Context, Role
 
-__all__ = ["link_bytes", "open_party"]
+__all__ = ["link_bytes", "open_party", "party_context"]
 
 PathLike = str | os.PathLike[str]
 
@@ -67,9 +68,25 @@ def open_party(
     if outsiders:
         raise ConfigError(f"parties {outsiders} are not in federation {federation.name!r}")
     link = GrpcLink(identity, federation)
+    with party_context(link, parties=members, job_id=job_id, roles=roles, timeout=timeout) as ctx:
+        yield ctx
+
+
+@contextmanager
+def party_context(
+    link: Link,
+    *,
+    job_id: str,
+    parties: Sequence[str] | None = None,
+    roles: Mapping[str, Iterable[Role | str]] | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> Iterator[Context]:
+    """The context of ``link``'s party for the ``with`` block, over a link already open: if the
+    block raises, the other parties are told that this party aborts and why; the link is closed
+    at the end either way (it belongs to the block from here on)."""
     try:
         ctx = Context(
-            identity.party, link, parties=members, job_id=job_id, roles=roles, timeout=timeout
+            link.party, link, parties=parties, job_id=job_id, roles=roles, timeout=timeout
         )
         try:
             yield ctx

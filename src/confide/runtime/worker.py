@@ -23,7 +23,7 @@ import contextlib
 import socket
 import sys
 import traceback
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from confide.net.socketpair import SocketPairLink
 from confide.net.wire import decode, encode
 from confide.runtime.context import Context, Role
 from confide.runtime.functions import load_function
-from confide.runtime.party import link_bytes, open_party
+from confide.runtime.party import link_bytes, open_party, party_context
 
 __all__ = ["main"]
 
@@ -58,27 +58,18 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
     return {"ok": True, "result": result, "bytes_sent": link_bytes(ctx)[0]}
 
 
-@contextlib.contextmanager
 def _socketpair_party(
     args: argparse.Namespace, parties: list[str], roles: Mapping[str, list[Role]]
-) -> Iterator[Context]:
+) -> contextlib.AbstractContextManager[Context]:
     """The context of ``args.party`` over the socket pairs it inherited (as ``open_party``)."""
     link = SocketPairLink(
         args.party,
         senders={peer: socket.socket(fileno=fd) for peer, fd in _descriptors(args.send)},
         receivers={peer: socket.socket(fileno=fd) for peer, fd in _descriptors(args.receive)},
     )
-    try:
-        ctx = Context(
-            args.party, link, parties=parties, job_id=args.job_id, roles=roles, timeout=args.timeout
-        )
-        try:
-            yield ctx
-        except BaseException as exc:  # the others should not wait for us
-            ctx.abort(f"{type(exc).__name__}: {exc}")
-            raise
-    finally:
-        link.close()
+    return party_context(
+        link, parties=parties, job_id=args.job_id, roles=roles, timeout=args.timeout
+    )
 
 
 def _descriptors(given: list[str]) -> list[tuple[str, int]]:
